@@ -1,0 +1,217 @@
+//! The command line: global options and every command, as clap derive types.
+//!
+//! Names here are a contract users script against (see CLI.md): commands, flags and
+//! their meanings only ever grow. Help text is for exam offices, in Chinese.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::import::TextEncoding;
+use crate::vocabulary::{Difficulty, Domain, Kind, Level};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "certify",
+    version,
+    about = "保育师与 1+X 幼儿照护考试工具：题库、组卷、评分、证书，全部离线，一个数据库文件",
+    long_about = None,
+    after_help = "先运行 `certify init` 建立工作区；每个命令都可加 --help 查看说明。"
+)]
+pub struct Cli {
+    /// 工作区数据库文件（不存在时自动新建）
+    #[arg(long, global = true, env = "CERTIFY_DB", default_value = "certify.db", value_name = "PATH")]
+    pub db: PathBuf,
+
+    /// 以 JSON 输出结果（供脚本使用）；错误信息仍写到 stderr
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 建立工作区（数据库）并载入内置题库；重复运行不会改动已有内容
+    Init(InitArgs),
+    /// 查看或修改工作区设置（机构代码、省份、站点等）
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// 题库：导入、查看、统计、导出、停用试题
+    #[command(subcommand)]
+    Bank(BankCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// 评价机构代码（4 位数字，用于证书编号）
+    #[arg(long, value_name = "CODE")]
+    pub org_code: Option<String>,
+    /// 评价机构名称（印在证书和名单上）
+    #[arg(long, value_name = "NAME")]
+    pub org_name: Option<String>,
+    /// 省份代码（2 位数字，如 11 北京、31 上海、44 广东）
+    #[arg(long, value_name = "NN")]
+    pub province: Option<String>,
+    /// 考核站点序号（6 位数字）
+    #[arg(long, value_name = "NNNNNN")]
+    pub site: Option<String>,
+    /// 只建空工作区，不载入内置题库
+    #[arg(long)]
+    pub empty: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// 显示一项设置；不写 KEY 则列出全部
+    Get {
+        /// 设置项，如 org-code、org-name、province、site、evaluator-type
+        key: Option<String>,
+    },
+    /// 修改一项设置
+    Set {
+        /// 设置项，如 org-code、org-name、province、site、evaluator-type
+        key: String,
+        /// 新的值
+        value: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BankCommand {
+    /// 导入试题文件或文件夹（.toml / .csv / .xlsx）；有任何错误则全部不写入
+    Import(BankImportArgs),
+    /// 列出试题（当前版本），可按领域、题型、等级、难度、状态筛选
+    List(BankListArgs),
+    /// 显示一道题的全部内容和版本历史
+    Show(BankShowArgs),
+    /// 题库统计：领域 × 题型、领域 × 难度、各等级题数
+    Stats,
+    /// 导出题库（按扩展名：.toml / .csv / .xlsx）；导出后再导入不会有任何改动
+    Export(BankExportArgs),
+    /// 停用试题：不再用于组卷，历史试卷不受影响
+    Retire(BankRetireArgs),
+    /// 恢复已停用的试题
+    Restore(BankRestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BankImportArgs {
+    /// 试题文件或文件夹，可写多个；文件夹会递归查找 .toml / .csv / .xlsx
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// 只检查并报告结果，不写入数据库
+    #[arg(long)]
+    pub dry_run: bool,
+    /// CSV 文件编码：auto 自动识别（BOM / UTF-8 / GBK），或指定 utf-8、gbk
+    #[arg(long, default_value = "auto", value_name = "ENCODING")]
+    pub encoding: TextEncoding,
+}
+
+#[derive(Debug, Args)]
+pub struct BankListArgs {
+    /// 领域：代码或中文名，如 feeding / 营养喂养
+    #[arg(long, value_parser = parse_domain, value_name = "D")]
+    pub domain: Option<Domain>,
+    /// 题型：single / multiple / judge（单选 / 多选 / 判断）
+    #[arg(long, value_parser = parse_kind, value_name = "K")]
+    pub kind: Option<Kind>,
+    /// 等级：五级 四级 三级 二级 一级 / 初级 中级 高级
+    #[arg(long, value_parser = parse_level, value_name = "L")]
+    pub level: Option<Level>,
+    /// 难度：easy / medium / hard（易 / 中 / 难）
+    #[arg(long, value_parser = parse_difficulty, value_name = "B")]
+    pub difficulty: Option<Difficulty>,
+    /// 状态：active 在用 / retired 已停用 / all 全部
+    #[arg(long, default_value = "active", value_parser = ["active", "retired", "all"], value_name = "S")]
+    pub status: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BankShowArgs {
+    /// 试题编号，如 FEED-0001
+    pub id: String,
+    /// 显示指定的历史版本（版本号见版本历史）
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BankExportArgs {
+    /// 输出文件，扩展名决定格式：.toml / .csv（UTF-8 带 BOM，Excel 可直接打开）/ .xlsx
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// 导出哪些试题：all 全部（默认）/ active 在用 / retired 已停用
+    #[arg(long, default_value = "all", value_parser = ["active", "retired", "all"], value_name = "S")]
+    pub status: String,
+    /// 覆盖已存在的输出文件
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BankRetireArgs {
+    /// 要停用的试题编号，可写多个
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+    /// 停用原因（会记录下来）
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BankRestoreArgs {
+    /// 要恢复使用的试题编号，可写多个
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+}
+
+fn vocabulary_parser<T>(text: &str, parse: fn(&str) -> Option<T>, accepted: fn() -> String) -> Result<T, String> {
+    parse(text).ok_or_else(|| format!("不认识「{text}」；可写：{}", accepted()))
+}
+
+fn parse_domain(text: &str) -> Result<Domain, String> {
+    vocabulary_parser(text, Domain::parse, Domain::accepted)
+}
+
+fn parse_kind(text: &str) -> Result<Kind, String> {
+    vocabulary_parser(text, Kind::parse, Kind::accepted)
+}
+
+fn parse_level(text: &str) -> Result<Level, String> {
+    vocabulary_parser(text, Level::parse, Level::accepted)
+}
+
+fn parse_difficulty(text: &str) -> Result<Difficulty, String> {
+    vocabulary_parser(text, Difficulty::parse, Difficulty::accepted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_argument_has_help_text() {
+        fn check(command: &clap::Command, path: &str) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                assert!(arg.get_help().is_some(), "{path} --{id} has no help text");
+            }
+            for sub in command.get_subcommands() {
+                assert!(sub.get_about().is_some(), "{path} {} has no help text", sub.get_name());
+                check(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        check(&Cli::command(), "certify");
+    }
+}

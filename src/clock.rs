@@ -1,0 +1,20 @@
+//! The current time, in one place. `CERTIFY_NOW` (RFC 3339, e.g.
+//! `2026-06-01T09:00:00+08:00`) fixes it for rehearsals and reproducible tests.
+
+use jiff::{Timestamp, Zoned, tz::TimeZone};
+
+/// Now, in the local time zone (or as `CERTIFY_NOW` says).
+pub fn now() -> Zoned {
+    if let Ok(text) = std::env::var("CERTIFY_NOW")
+        && let Ok(zoned) =
+            text.parse::<Zoned>().or_else(|_| text.parse::<Timestamp>().map(|t| t.to_zoned(TimeZone::system())))
+    {
+        return zoned;
+    }
+    Zoned::now()
+}
+
+/// Now as an RFC 3339 timestamp with offset, as stored in the database.
+pub fn now_text() -> String {
+    now().strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}

@@ -1,0 +1,48 @@
+//! Command dispatch: one file per command group, each parsing nothing (clap did), calling
+//! the domain modules and the database, and printing through [`Output`].
+//!
+//! Guarantees: the workspace is opened once per command, by [`Context::workspace`],
+//! which creates it (with the bundled bank) when it does not exist and says so on stderr.
+
+mod bank;
+mod init;
+
+use std::path::PathBuf;
+
+use crate::cli::{Cli, Command};
+use crate::db::Db;
+use crate::error::Error;
+use crate::output::{Output, note};
+
+/// What every command gets: where the workspace is and how to print.
+pub struct Context {
+    pub db_path: PathBuf,
+    pub out: Output,
+}
+
+impl Context {
+    /// Opens the workspace, creating it as `certify init` would when it is missing.
+    pub fn workspace(&self) -> Result<Db, Error> {
+        if self.db_path.exists() {
+            return Db::open(&self.db_path);
+        }
+        let (db, report) = init::create_workspace(&self.db_path, true)?;
+        note(format!("未找到工作区，已新建 {} 并载入内置题库（{} 题）。", self.db_path.display(), report.added));
+        Ok(db)
+    }
+
+    /// Opens the workspace if it exists; `None` otherwise (for commands that only read).
+    pub fn existing_workspace(&self) -> Result<Option<Db>, Error> {
+        if self.db_path.exists() { Db::open(&self.db_path).map(Some) } else { Ok(None) }
+    }
+}
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<(), Error> {
+    let context = Context { db_path: cli.db, out: Output { json: cli.json } };
+    match cli.command {
+        Command::Init(args) => init::init(&context, &args),
+        Command::Config(command) => init::config(&context, &command),
+        Command::Bank(command) => bank::run(&context, &command),
+    }
+}

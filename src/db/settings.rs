@@ -1,0 +1,31 @@
+//! SQL for workspace settings.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Read, Tx};
+use crate::error::Error;
+
+pub trait SettingsRead: Read {
+    fn setting(&self, key: &str) -> Result<Option<String>, Error> {
+        Ok(self.conn().query_row("SELECT value FROM settings WHERE key = ?", [key], |r| r.get(0)).optional()?)
+    }
+
+    fn settings(&self) -> Result<Vec<(String, String)>, Error> {
+        let mut statement = self.conn().prepare("SELECT key, value FROM settings ORDER BY key")?;
+        let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+impl<T: Read> SettingsRead for T {}
+
+impl Tx<'_> {
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), Error> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![key, value])?;
+        Ok(())
+    }
+}

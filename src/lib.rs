@@ -1,0 +1,34 @@
+//! certify: the whole cycle of a childcare caregiver certification exam (保育师 and the
+//! 1+X 幼儿照护 certificate), offline, in one SQLite file.
+//!
+//! Layout (see DESIGN.md): `cli` defines the command line; `commands` runs it, one file
+//! per command group; `db` holds all SQL; `import` reads user files behind one trait;
+//! the rest are pure domain modules with no I/O.
+
+pub mod answer;
+pub mod bank;
+pub mod bundled;
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod db;
+pub mod error;
+pub mod import;
+pub mod output;
+pub mod problem;
+pub mod settings;
+pub mod spreadsheet;
+pub mod vocabulary;
+
+pub use error::Error;
+
+/// Parses `args` (the first being the program name) and runs the command.
+pub fn run_with_args<I, T>(args: I) -> Result<(), Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::Parser;
+    let cli = cli::Cli::try_parse_from(args).unwrap_or_else(|e| e.exit());
+    commands::run(cli)
+}

@@ -1,0 +1,17 @@
+//! The `certify` binary: parse, run, print the error once, exit with its code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = certify::cli::Cli::parse();
+    match certify::commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误：{}", e.to_string().trim_end());
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}

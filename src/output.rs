@@ -1,0 +1,139 @@
+//! Everything certify prints: tables and text for people on stdout, one JSON document
+//! for scripts with `--json`, notes and progress on stderr.
+//!
+//! Guarantees: stdout carries only the command's result (so `--json | jq` works);
+//! tables line up with Chinese text (widths by Unicode display width, ASCII rules so
+//! East Asian terminals do not double the line characters); writes go through a locked
+//! stdout and surface a broken pipe as an error that `main` turns into a clean exit.
+
+use std::io::{self, Write};
+
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, TableStyle, presets::NOTHING};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::error::Error;
+
+/// A header rule under the first row, columns separated by spaces only.
+const STYLE: TableStyle = NOTHING.header_separator(comfy_table::LineStyle::none().fill('-').junction(' '));
+
+/// Where a command's results go.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub json: bool,
+}
+
+impl Output {
+    /// Prints a line of text for people (nothing in `--json` mode).
+    pub fn line(&self, text: impl AsRef<str>) -> Result<(), Error> {
+        if !self.json {
+            let mut out = io::stdout().lock();
+            writeln!(out, "{}", text.as_ref())?;
+        }
+        Ok(())
+    }
+
+    /// Prints a table for people (nothing in `--json` mode).
+    pub fn table(&self, table: &Table) -> Result<(), Error> {
+        if !self.json {
+            let mut out = io::stdout().lock();
+            for line in table.lines() {
+                writeln!(out, "{}", line.trim_end())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Prints the JSON document of `--json` mode (nothing otherwise).
+    pub fn json<T: Serialize>(&self, value: &T) -> Result<(), Error> {
+        if self.json {
+            let mut out = io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
+            writeln!(out)?;
+        }
+        Ok(())
+    }
+}
+
+/// A note for the person at the terminal, on stderr (never mixed into results).
+pub fn note(text: impl AsRef<str>) {
+    eprintln!("{}", text.as_ref());
+}
+
+/// A table with a header row; numeric columns can be right-aligned with [`align_right`].
+pub fn table<I, S>(header: I) -> Table
+where
+    I: IntoIterator<Item = S>,
+    S: Into<Cell>,
+{
+    let mut table = Table::new();
+    table.load_style(STYLE).set_content_arrangement(ContentArrangement::Disabled).set_header(header);
+    table
+}
+
+/// Right-aligns the given columns (counts and scores).
+pub fn align_right(table: &mut Table, columns: &[usize]) {
+    for &index in columns {
+        if let Some(column) = table.column_mut(index) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+/// A progress bar on stderr for long work; hidden when stderr is not a terminal.
+pub fn progress(length: u64, message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new(length);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta})")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(message);
+    bar
+}
+
+/// Cuts text to at most `width` display columns, marking the cut with "…".
+pub fn truncate(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut used = 0;
+    let mut out = String::new();
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width.saturating_sub(1) {
+            let rest: usize = text.chars().skip(out.chars().count()).map(|c| c.width().unwrap_or(0)).sum();
+            if used + rest <= width {
+                out.extend(text.chars().skip(out.chars().count()));
+                return out;
+            }
+            out.push('…');
+            return out;
+        }
+        used += w;
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use unicode_width::UnicodeWidthStr;
+
+    #[test]
+    fn truncate_counts_chinese_as_two_columns() {
+        assert_eq!(truncate("婴儿辅食添加", 20), "婴儿辅食添加");
+        let cut = truncate("婴儿开始添加辅食的适宜月龄是", 9);
+        assert!(cut.ends_with('…'));
+        assert!(cut.width() <= 9, "{cut}");
+    }
+
+    #[test]
+    fn table_columns_line_up_with_chinese_text() {
+        let mut t = table(["领域", "题数"]);
+        t.add_row(["营养喂养", "12"]);
+        t.add_row(["safety", "3"]);
+        let lines: Vec<String> = t.lines().collect();
+        let position = |line: &str, needle: &str| line[..line.find(needle).unwrap()].width();
+        assert_eq!(position(&lines[2], "12"), position(&lines[3], "3"));
+    }
+}

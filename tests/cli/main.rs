@@ -1,0 +1,10 @@
+//! Integration tests: the real `certify` binary, run in a temporary folder.
+//! One test binary (as in just), so the crate is linked once.
+
+mod support;
+
+mod bank_export;
+mod bank_import;
+mod bank_queries;
+mod bundled_bank;
+mod workspace;

@@ -1,0 +1,162 @@
+//! A small builder so tests read like specifications:
+//! `ws.certify(["bank", "stats"]).json()`.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use std::process::Command;
+use tempfile::TempDir;
+
+/// A temporary folder holding one workspace (`certify.db`) and input files.
+pub struct Workspace {
+    dir: TempDir,
+}
+
+/// What a finished run printed.
+pub struct Finished {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Finished {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+impl Workspace {
+    /// An empty folder: no workspace yet.
+    pub fn new() -> Workspace {
+        Workspace { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    /// A workspace with nothing in its bank.
+    pub fn empty() -> Workspace {
+        let ws = Workspace::new();
+        ws.ok(["init", "--empty"]);
+        ws
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.path("certify.db")
+    }
+
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    /// The command, run in the folder with `--db certify.db`; no user environment leaks in.
+    pub fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_certify"));
+        command.current_dir(self.dir.path()).env_remove("CERTIFY_DB").arg("--db").arg(self.db()).args(args);
+        command.stdin(std::process::Stdio::null());
+        command
+    }
+
+    /// Runs and expects exit code 0.
+    pub fn ok<I, S>(&self, args: I) -> Finished
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.run(args, 0)
+    }
+
+    /// Runs and expects exit code 1 (a user error).
+    pub fn fails<I, S>(&self, args: I) -> Finished
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.run(args, 1)
+    }
+
+    /// Runs with `--json` and expects success; returns the parsed document.
+    pub fn json<I, S>(&self, args: I) -> serde_json::Value
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut all: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        all.push("--json".into());
+        self.ok(all).json()
+    }
+
+    fn run<I, S>(&self, args: I, code: i32) -> Finished
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let output = self.command(args).output().expect("runs");
+        let finished = Finished {
+            stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+            stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+        };
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            finished.stdout,
+            finished.stderr
+        );
+        finished
+    }
+}
+
+/// SHA-256 of a file, to prove a failed command left it byte-identical.
+pub fn file_hash(path: &Path) -> String {
+    let bytes = std::fs::read(path).expect("file exists");
+    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A small valid bank in TOML: three items, one of each kind.
+pub const SMALL_TOML: &str = r#"
+[[item]]
+id = "T-0001"
+domain = "feeding"
+kind = "single"
+levels = ["五级", "初级"]
+difficulty = "easy"
+stem = "测试题：婴儿开始添加辅食的适宜月龄是（  ）。"
+options = ["满4月龄", "满6月龄", "满8月龄", "满12月龄"]
+answer = "B"
+explanation = "满6月龄起添加辅食。"
+tags = ["辅食添加"]
+source = "《7～24月龄婴幼儿喂养指南》"
+
+[[item]]
+id = "T-0002"
+domain = "安全防护"
+kind = "判断"
+levels = ["五级"]
+difficulty = "中"
+stem = "测试题：清醒的1岁以内婴儿气道异物梗阻时，可用手指伸入口中盲目掏取异物。"
+answer = "错"
+explanation = "盲目掏取可能把异物推得更深。"
+source = "《托育机构婴幼儿伤害预防指南（试行）》"
+
+[[item]]
+id = "T-0003"
+domain = "hygiene"
+kind = "multiple"
+levels = ["四级", "中级"]
+difficulty = "hard"
+stem = "测试题：下列时机中，保育师必须洗手的有（  ）。"
+options = ["准备食物前", "给婴儿喂奶前", "更换尿布后", "看完书后"]
+answer = "ABC"
+enemies = ["T-0001"]
+"#;
