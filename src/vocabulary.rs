@@ -134,6 +134,17 @@ impl Scheme {
 }
 
 impl Level {
+    /// The level's bit in a stored level mask. Part of the database format: the
+    /// positions in [`Level::ALL`] must never change.
+    pub fn bit(self) -> i64 {
+        1 << Level::ALL.iter().position(|&l| l == self).expect("every level is in ALL")
+    }
+
+    /// The mask of a set of levels.
+    pub fn mask(levels: &[Level]) -> i64 {
+        levels.iter().fold(0, |mask, level| mask | level.bit())
+    }
+
     pub fn scheme(self) -> Scheme {
         match self {
             Level::XJunior | Level::XMiddle | Level::XSenior => Scheme::YouerZhaohu,
@@ -174,6 +185,15 @@ mod tests {
         assert_eq!(Level::parse("1+X初级"), Some(Level::XJunior));
         assert_eq!(Domain::parse("营养与喂养"), Some(Domain::Feeding));
         assert_eq!(Domain::parse("cooking"), None);
+    }
+
+    #[test]
+    fn level_bits_are_pinned() {
+        // Stored in workspaces: changing these would misread every existing database.
+        assert_eq!(Level::Grade5.bit(), 1);
+        assert_eq!(Level::Grade1.bit(), 16);
+        assert_eq!(Level::XSenior.bit(), 128);
+        assert_eq!(Level::mask(&[Level::Grade5, Level::XJunior]), 1 | 32);
     }
 
     #[test]

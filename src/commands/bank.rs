@@ -142,7 +142,7 @@ pub fn import_sources(db: &mut Db, sources: &[Source], options: ImportOptions) -
                     file.new_versions += 1;
                     if !options.dry_run {
                         if state.versions.contains_key(&version) {
-                            tx.make_current(item, &version)?;
+                            tx.make_current(item, &version, &now)?;
                         } else {
                             tx.store_version(item, &version, state.next_seq(), source_name, &now)?;
                         }

@@ -142,20 +142,20 @@ pub trait BankRead: Read {
         );
         let mut values: Vec<String> = Vec::new();
         if let Some(domain) = filter.domain {
-            sql.push_str(" AND v.domain = ?");
+            sql.push_str(" AND i.domain = ?");
             values.push(domain.code().into());
         }
         if let Some(kind) = filter.kind {
-            sql.push_str(" AND v.kind = ?");
+            sql.push_str(" AND i.kind = ?");
             values.push(kind.code().into());
         }
         if let Some(band) = filter.difficulty {
-            sql.push_str(" AND v.difficulty = ?");
+            sql.push_str(" AND i.difficulty = ?");
             values.push(band.code().into());
         }
         if let Some(level) = filter.level {
-            sql.push_str(" AND i.id IN (SELECT item_id FROM item_levels WHERE level = ?)");
-            values.push(level.code().into());
+            sql.push_str(" AND (i.level_mask & ?) != 0");
+            values.push(level.bit().to_string());
         }
         if let Some(retired) = filter.retired {
             sql.push_str(" AND i.status = ?");
@@ -197,9 +197,8 @@ pub trait BankRead: Read {
     /// Counts of active items by domain × kind × difficulty and by level.
     fn stats(&self) -> Result<Stats, Error> {
         let mut statement = self.conn().prepare(
-            "SELECT v.domain, v.kind, v.difficulty, COUNT(*) FROM items i JOIN item_versions v \
-             ON v.item_id = i.id AND v.version = i.current_version \
-             WHERE i.status = 'active' GROUP BY v.domain, v.kind, v.difficulty",
+            "SELECT domain, kind, difficulty, COUNT(*) FROM items WHERE status = 'active' \
+             GROUP BY domain, kind, difficulty",
         )?;
         let cells = statement
             .query_map([], |row| {
@@ -211,13 +210,12 @@ pub trait BankRead: Read {
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        let mut statement = self.conn().prepare(
-            "SELECT l.level, COUNT(*) FROM item_levels l JOIN items i ON i.id = l.item_id \
-             WHERE i.status = 'active' GROUP BY l.level",
-        )?;
-        let levels = statement
-            .query_map([], |row| Ok((vocabulary(row.get(0)?, Level::parse)?, row.get::<_, i64>(1)? as u64)))?
-            .collect::<Result<Vec<_>, _>>()?;
+        let sums: Vec<String> =
+            Level::ALL.iter().map(|l| format!("COALESCE(SUM((level_mask & {}) != 0), 0)", l.bit())).collect();
+        let sql = format!("SELECT {} FROM items WHERE status = 'active'", sums.join(", "));
+        let levels: Vec<(Level, u64)> = self.conn().query_row(&sql, [], |row| {
+            Level::ALL.iter().enumerate().map(|(i, &level)| Ok((level, row.get::<_, i64>(i)? as u64))).collect()
+        })?;
         let retired: i64 =
             self.conn().query_row("SELECT COUNT(*) FROM items WHERE status = 'retired'", [], |r| r.get(0))?;
         Ok(Stats::from_cells(&cells, &levels, retired as u64))
@@ -236,55 +234,54 @@ impl Tx<'_> {
         imported_from: &str,
         now: &str,
     ) -> Result<(), Error> {
-        let conn = &self.tx;
-        conn.prepare_cached(
-            "INSERT INTO items (id, current_version, created_at) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (id) DO UPDATE SET current_version = excluded.current_version",
-        )?
-        .execute(params![item.id, version, now])?;
-        conn.prepare_cached(
-            "INSERT INTO item_versions (item_id, version, seq, domain, kind, levels, difficulty, stem, options, \
-             answer, explanation, tags, source, enemies, facility, imported_from, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-        )?
-        .execute(params![
-            item.id,
-            version,
-            seq,
-            item.domain.code(),
-            item.kind.code(),
-            to_json(&item.levels.iter().map(|l| l.code()).collect::<Vec<_>>()),
-            item.difficulty.code(),
-            item.stem,
-            to_json(&item.options),
-            item.answer,
-            item.explanation,
-            to_json(&item.tags),
-            item.source,
-            to_json(&item.enemies),
-            item.facility,
-            imported_from,
-            now,
-        ])?;
-        self.refresh_levels(item, seq == 1)
-    }
-
-    /// Makes an earlier version current again (an import restored its content).
-    pub fn make_current(&self, item: &Item, version: &str) -> Result<(), Error> {
+        self.make_current(item, version, now)?;
         self.tx
-            .prepare_cached("UPDATE items SET current_version = ?2 WHERE id = ?1")?
-            .execute(params![item.id, version])?;
-        self.refresh_levels(item, false)
+            .prepare_cached(
+                "INSERT INTO item_versions (item_id, version, seq, domain, kind, levels, difficulty, stem, options, \
+                 answer, explanation, tags, source, enemies, facility, imported_from, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )?
+            .execute(params![
+                item.id,
+                version,
+                seq,
+                item.domain.code(),
+                item.kind.code(),
+                to_json(&item.levels.iter().map(|l| l.code()).collect::<Vec<_>>()),
+                item.difficulty.code(),
+                item.stem,
+                to_json(&item.options),
+                item.answer,
+                item.explanation,
+                to_json(&item.tags),
+                item.source,
+                to_json(&item.enemies),
+                item.facility,
+                imported_from,
+                now,
+            ])?;
+        Ok(())
     }
 
-    fn refresh_levels(&self, item: &Item, new_id: bool) -> Result<(), Error> {
-        if !new_id {
-            self.tx.prepare_cached("DELETE FROM item_levels WHERE item_id = ?")?.execute([&item.id])?;
-        }
-        let mut insert = self.tx.prepare_cached("INSERT INTO item_levels (item_id, level) VALUES (?1, ?2)")?;
-        for level in &item.levels {
-            insert.execute(params![item.id, level.code()])?;
-        }
+    /// Points the id at `version` (creating the id row if new), with its classification.
+    pub fn make_current(&self, item: &Item, version: &str, now: &str) -> Result<(), Error> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO items (id, current_version, domain, kind, difficulty, level_mask, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                 ON CONFLICT (id) DO UPDATE SET current_version = excluded.current_version, \
+                 domain = excluded.domain, kind = excluded.kind, difficulty = excluded.difficulty, \
+                 level_mask = excluded.level_mask",
+            )?
+            .execute(params![
+                item.id,
+                version,
+                item.domain.code(),
+                item.kind.code(),
+                item.difficulty.code(),
+                Level::mask(&item.levels),
+                now
+            ])?;
         Ok(())
     }
 

@@ -4,10 +4,16 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 ) STRICT;
 
--- One row per item id: which version is current and whether it may be used.
+-- One row per item id: which version is current and whether it may be used, with the
+-- current version's classification copied beside it so that counts and filters on
+-- large banks scan one table (level_mask: bit per level, see Level::bit).
 CREATE TABLE items (
     id              TEXT PRIMARY KEY,
     current_version TEXT NOT NULL,
+    domain          TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    difficulty      TEXT NOT NULL,
+    level_mask      INTEGER NOT NULL,
     status          TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'retired')),
     status_reason   TEXT,
     status_changed  TEXT,
@@ -41,11 +47,5 @@ CREATE TABLE item_versions (
     UNIQUE (item_id, seq)
 ) STRICT;
 
--- The levels of each item's current version, kept beside it so filters and counts
--- by level stay fast on large banks.
-CREATE TABLE item_levels (
-    item_id TEXT NOT NULL REFERENCES items (id),
-    level   TEXT NOT NULL,
-    PRIMARY KEY (level, item_id)
-) STRICT, WITHOUT ROWID;
-CREATE INDEX item_levels_by_item ON item_levels (item_id);
+-- Covers `bank stats` and list filters: both read only these columns.
+CREATE INDEX items_by_classification ON items (status, domain, kind, difficulty, level_mask);
