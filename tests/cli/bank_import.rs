@@ -311,3 +311,25 @@ fn missing_files_and_unknown_formats_are_clear_errors() {
     let failed = ws.fails(["bank", "import", "bank.xls"]);
     assert!(failed.stderr.contains(".xlsx"), "{}", failed.stderr);
 }
+
+#[test]
+fn the_example_bank_imports_identically_from_every_format() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/banks");
+    let mut versions = Vec::new();
+    for file in ["sample.toml", "sample.csv", "sample-gbk.csv", "sample.xlsx"] {
+        let ws = Workspace::empty();
+        let path = examples.join(file);
+        let report = ws.json(["bank".as_ref(), "import".as_ref(), path.as_os_str()]);
+        assert_eq!(report["added"], 7, "{file}");
+        let listed = ws.json(["bank", "list"]);
+        let mut ids_and_versions: Vec<(String, String)> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (i["id"].as_str().unwrap().to_owned(), i["version"].as_str().unwrap().to_owned()))
+            .collect();
+        ids_and_versions.sort();
+        versions.push(ids_and_versions);
+    }
+    assert!(versions.windows(2).all(|w| w[0] == w[1]), "formats disagree: {versions:?}");
+}
