@@ -103,6 +103,12 @@ pub fn import_sources(db: &mut Db, sources: &[Source], options: ImportOptions) -
         for file in files.values_mut() {
             file.rejected = problems.errors_in(&file.file);
         }
+        // The summary goes to stderr: stdout stays empty when a command fails.
+        let mut summary = file_table(files.values());
+        summary.set_header(["文件", "新增", "新版本", "未变", "有误的行"]);
+        for line in summary.lines() {
+            note(line.trim_end());
+        }
         return Err(Error::Invalid(problems.into_errors()));
     }
 
@@ -193,31 +199,41 @@ fn import_command(context: &Context, args: &BankImportArgs) -> Result<(), Error>
 
     let out = context.out;
     out.json(&report)?;
-    let mut t = table(["文件", "新增", "新版本", "未变", "有误"]);
-    for file in &report.files {
-        t.add_row([
-            file.file.clone(),
-            file.added.to_string(),
-            file.new_versions.to_string(),
-            file.unchanged.to_string(),
-            file.rejected.to_string(),
-        ]);
-    }
-    if report.files.len() > 1 {
-        t.add_row([
-            "合计".to_owned(),
-            report.added.to_string(),
-            report.new_versions.to_string(),
-            report.unchanged.to_string(),
-            report.rejected.to_string(),
-        ]);
-    }
-    align_right(&mut t, &[1, 2, 3, 4]);
-    out.table(&t)?;
+    out.table(&file_table(&report.files))?;
     if args.dry_run {
         out.line("（试运行：只做了检查，没有写入任何内容）")?;
     }
     Ok(())
+}
+
+/// Per-file counts, with a total row when there are several files.
+fn file_table<'a>(files: impl IntoIterator<Item = &'a FileReport>) -> comfy_table::Table {
+    let mut t = table(["文件", "新增", "新版本", "未变", "有误"]);
+    let mut total = FileReport { file: "合计".to_owned(), ..FileReport::default() };
+    let mut count = 0;
+    for file in files {
+        t.add_row(counts_row(file));
+        total.added += file.added;
+        total.new_versions += file.new_versions;
+        total.unchanged += file.unchanged;
+        total.rejected += file.rejected;
+        count += 1;
+    }
+    if count > 1 {
+        t.add_row(counts_row(&total));
+    }
+    align_right(&mut t, &[1, 2, 3, 4]);
+    t
+}
+
+fn counts_row(file: &FileReport) -> [String; 5] {
+    [
+        file.file.clone(),
+        file.added.to_string(),
+        file.new_versions.to_string(),
+        file.unchanged.to_string(),
+        file.rejected.to_string(),
+    ]
 }
 
 fn filter_status(status: &str) -> Option<bool> {

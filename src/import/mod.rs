@@ -287,7 +287,12 @@ fn records_from_rows(
     problems: &mut Problems,
 ) -> Vec<Record> {
     let (header_row, headers) = header;
+    let errors_before = problems.errors().count();
     let columns = map_header(&headers, schema, file, header_row, problems);
+    if problems.errors().count() > errors_before {
+        // A wrong header would make every row look wrong: report the header alone.
+        return Vec::new();
+    }
     let mut records = Vec::new();
     for (row, cells) in rows {
         if cells.iter().all(Cell::is_empty) {

@@ -215,6 +215,8 @@ fn every_bad_row_is_reported_and_the_database_is_left_byte_identical() {
         );
     }
     assert!(failed.stderr.contains("没有写入任何内容"));
+    let summary = failed.stderr.lines().find(|l| l.contains("bad.csv") && !l.contains(": ")).expect("per-file summary");
+    assert!(summary.trim_end().ends_with(" 13"), "13 rows rejected: {summary}");
     assert_eq!(file_hash(&ws.db()), before, "a failed import must leave the database unchanged");
     assert_eq!(ws.json(["bank", "stats"])["total"], 3);
 }
