@@ -41,6 +41,76 @@ pub enum Command {
     /// 题库：导入、查看、统计、导出、停用试题
     #[command(subcommand)]
     Bank(BankCommand),
+    /// 组卷方案：检查方案能否用现有题库组卷
+    #[command(subcommand)]
+    Blueprint(BlueprintCommand),
+    /// 按组卷方案生成 A/B 等平行试卷，并输出试卷、答题卡、答案与解析
+    BuildPaper(BuildPaperArgs),
+    /// 已生成的试卷：列表、查看、重新输出
+    #[command(subcommand)]
+    Paper(PaperCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BlueprintCommand {
+    /// 检查组卷方案是否可行；不可行时列出每个缺题的格子（题型 × 领域 × 难度）
+    Check(BlueprintCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BlueprintCheckArgs {
+    /// 组卷方案文件（TOML），示例见 examples/blueprints/
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// 按这么多套试卷检查（默认用方案里的 forms）
+    #[arg(long, value_name = "N")]
+    pub forms: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildPaperArgs {
+    /// 组卷方案文件（TOML），示例见 examples/blueprints/
+    #[arg(long, value_name = "FILE")]
+    pub blueprint: PathBuf,
+    /// 生成几套平行试卷（A、B、C……；默认用方案里的 forms）
+    #[arg(long, value_name = "N")]
+    pub forms: Option<usize>,
+    /// 随机种子；相同题库、方案和种子生成完全相同的试卷。不写则随机生成并记录
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// 输出文件夹：每套试卷一个子文件夹，内有试卷、答题卡、答案与解析（HTML）和 paper.json
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// 同时用 Chromium 生成 PDF（需安装 chromium-headless-shell 和 fonts-noto-cjk）
+    #[arg(long, requires = "out")]
+    pub pdf: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PaperCommand {
+    /// 列出已生成的试卷
+    List,
+    /// 显示一套试卷的题目、答案和组卷报告
+    Show {
+        /// 试卷编号，如 P-20261122-0001-A
+        #[arg(value_name = "PAPER_ID")]
+        id: String,
+    },
+    /// 重新输出一套试卷的试卷、答题卡、答案与解析
+    Render(PaperRenderArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PaperRenderArgs {
+    /// 试卷编号，如 P-20261122-0001-A
+    #[arg(value_name = "PAPER_ID")]
+    pub id: String,
+    /// 输出文件夹
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// 同时用 Chromium 生成 PDF
+    #[arg(long)]
+    pub pdf: bool,
 }
 
 #[derive(Debug, Args)]

@@ -21,6 +21,9 @@ pub enum Error {
     /// Input with problems: nothing was written.
     #[error("{}", ProblemList(.0))]
     Invalid(Vec<Problem>),
+    /// The result was printed (e.g. an infeasible blueprint's shortages); exit 1.
+    #[error("{0}")]
+    Reported(String),
     #[error("数据库出错：{0}。如果反复出现，请备份工作区文件后联系技术支持")]
     Sqlite(#[from] rusqlite::Error),
     #[error("数据库结构升级失败：{0}")]

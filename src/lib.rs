@@ -6,7 +6,9 @@
 //! the rest are pure domain modules with no I/O.
 
 pub mod answer;
+pub mod assemble;
 pub mod bank;
+pub mod blueprint;
 pub mod bundled;
 pub mod cli;
 pub mod clock;
@@ -16,6 +18,8 @@ pub mod error;
 pub mod import;
 pub mod output;
 pub mod problem;
+pub mod render;
+pub mod rng;
 pub mod settings;
 pub mod spreadsheet;
 pub mod vocabulary;

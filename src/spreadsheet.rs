@@ -65,6 +65,12 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     std::fs::create_dir_all(folder).map_err(cannot)?;
     let mut temporary = tempfile::NamedTempFile::new_in(folder).map_err(cannot)?;
     temporary.write_all(bytes).map_err(cannot)?;
+    // Temporary files are private (0600); documents are for sharing like any other file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temporary.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(cannot)?;
+    }
     temporary.persist(path).map_err(|e| cannot(e.error))?;
     Ok(())
 }

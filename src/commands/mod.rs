@@ -5,7 +5,9 @@
 //! which creates it (with the bundled bank) when it does not exist and says so on stderr.
 
 mod bank;
+mod blueprint;
 mod init;
+mod paper;
 
 use std::path::PathBuf;
 
@@ -44,5 +46,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Init(args) => init::init(&context, &args),
         Command::Config(command) => init::config(&context, &command),
         Command::Bank(command) => bank::run(&context, &command),
+        Command::Blueprint(command) => blueprint::run(&context, &command),
+        Command::BuildPaper(args) => paper::build(&context, &args),
+        Command::Paper(command) => paper::run(&context, &command),
     }
 }

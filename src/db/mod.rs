@@ -9,6 +9,7 @@
 //!   nothing; two processes never interleave their writes.
 
 mod bank;
+mod papers;
 mod settings;
 
 use std::path::Path;
@@ -19,12 +20,17 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
 pub use self::bank::{BankRead, ItemFilter, StoredItem, VersionInfo};
+pub use self::papers::{NewBuild, NewPaper, NewPaperItem, PaperItemView, PaperRead, PaperSummary, PaperView};
 pub use self::settings::SettingsRead;
 use crate::error::Error;
 
 /// The schema, one migration per step; never edit a released step, add one.
-pub static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("migrations/001_bank.sql"))]));
+pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![
+        M::up(include_str!("migrations/001_bank.sql")),
+        M::up(include_str!("migrations/002_papers.sql")),
+    ])
+});
 
 /// An open workspace database.
 pub struct Db {

@@ -1,0 +1,233 @@
+//! Human-facing documents, in Chinese: the question booklet (试卷), the answer sheet
+//! (答题卡) and the key with explanations (答案与解析), as self-contained HTML with A4
+//! print styles; PDF through headless Chromium (see [`pdf`]).
+//!
+//! Guarantees: templates are built into the binary and registered by name with an
+//! `.html` extension, so every value is HTML-escaped (a stem containing `<` prints as
+//! text); documents are rendered from a stored paper only, so `build-paper` and
+//! `paper render` give byte-identical files.
+
+pub mod pdf;
+
+use std::sync::LazyLock;
+
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::answer::OPTION_LETTERS;
+use crate::db::PaperView;
+use crate::error::Error;
+use crate::import::format_number;
+use crate::vocabulary::{Kind, Level};
+
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    for (name, source) in [
+        ("style.css", include_str!("templates/style.css")),
+        ("booklet.html", include_str!("templates/booklet.html")),
+        ("answer_sheet.html", include_str!("templates/answer_sheet.html")),
+        ("key.html", include_str!("templates/key.html")),
+    ] {
+        env.add_template(name, source).expect("built-in template parses");
+    }
+    env
+});
+
+/// The documents of one paper: (file name, HTML).
+pub const PAPER_DOCUMENTS: [(&str, &str); 3] =
+    [("试卷.html", "booklet.html"), ("答题卡.html", "answer_sheet.html"), ("答案与解析.html", "key.html")];
+
+#[derive(Serialize)]
+struct PrintOption {
+    letter: char,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct PrintItem {
+    position: usize,
+    stem: String,
+    options: Vec<PrintOption>,
+    /// One option per line when any is long.
+    long_options: bool,
+    answer_display: String,
+    explanation: String,
+    source: String,
+    id: String,
+    version: String,
+    domain: &'static str,
+    difficulty: &'static str,
+}
+
+#[derive(Serialize)]
+struct PrintSection {
+    number: &'static str,
+    heading: &'static str,
+    count: usize,
+    points_each: String,
+    points_total: String,
+    instructions: String,
+    scoring_note: &'static str,
+    /// Questions per answer-sheet row: fewer when items have many options.
+    per_row: usize,
+    items: Vec<PrintItem>,
+}
+
+#[derive(Serialize)]
+struct PrintPaper {
+    id: String,
+    form: String,
+    title: String,
+    scheme: &'static str,
+    level: String,
+    minutes: i64,
+    total_points: String,
+    pass_mark: String,
+    item_count: usize,
+    seed: i64,
+    blueprint_hash: String,
+    sections: Vec<PrintSection>,
+    all_items: Vec<PrintItem>,
+}
+
+const SECTION_NUMBERS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+
+fn print_item(item: &crate::db::PaperItemView) -> PrintItem {
+    let options: Vec<PrintOption> = item
+        .printed_options()
+        .into_iter()
+        .zip(OPTION_LETTERS)
+        .map(|(text, letter)| PrintOption { letter, text: text.to_owned() })
+        .collect();
+    let long_options = options.iter().any(|o| o.text.chars().count() > 16);
+    let answer_display = match item.answer.as_str() {
+        "对" => "√".to_owned(),
+        "错" => "×".to_owned(),
+        letters => letters.to_owned(),
+    };
+    PrintItem {
+        position: item.position,
+        stem: item.item.item.stem.clone(),
+        options,
+        long_options,
+        answer_display,
+        explanation: item.item.item.explanation.clone(),
+        source: item.item.item.source.clone(),
+        id: item.item.item.id.clone(),
+        version: item.item.version.clone(),
+        domain: item.item.item.domain.label(),
+        difficulty: item.item.item.difficulty.label(),
+    }
+}
+
+fn print_paper(paper: &PaperView) -> PrintPaper {
+    let level = Level::parse(&paper.level);
+    let sections = paper
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(index, section)| {
+            let kind = Kind::parse(&section.kind).unwrap_or(Kind::Single);
+            let partial = section.scoring == "partial";
+            let items: Vec<PrintItem> = paper.items.iter().filter(|i| i.section == index).map(print_item).collect();
+            let instructions = match kind {
+                Kind::Judge => "判断下列说法是否正确，正确的在答题卡上选「√」，错误的选「×」。".to_owned(),
+                Kind::Single => "每题只有一个正确答案，请在答题卡上选出正确答案的字母。".to_owned(),
+                Kind::Multiple => format!(
+                    "每题有两个或两个以上正确答案，请在答题卡上选出全部正确答案的字母。{}",
+                    if partial {
+                        "少选且所选均正确得一半分，错选不得分。"
+                    } else {
+                        "多选、少选、错选均不得分。"
+                    }
+                ),
+            };
+            PrintSection {
+                number: SECTION_NUMBERS.get(index).copied().unwrap_or("十"),
+                heading: match kind {
+                    Kind::Judge => "判断题",
+                    Kind::Single => "单项选择题",
+                    Kind::Multiple => "多项选择题",
+                },
+                count: items.len(),
+                points_each: format_number(section.points),
+                points_total: format_number(section.points * items.len() as f64),
+                instructions,
+                per_row: if items.iter().any(|i| i.options.len() > 5) { 3 } else { 4 },
+                scoring_note: if kind == Kind::Multiple {
+                    if partial { "少选得一半分，错选不得分" } else { "全部选对才得分" }
+                } else {
+                    ""
+                },
+                items,
+            }
+        })
+        .collect();
+    PrintPaper {
+        id: paper.id.clone(),
+        form: paper.form.clone(),
+        title: paper.title.clone(),
+        scheme: level.map(|l| l.scheme().label()).unwrap_or(""),
+        level: paper.level.clone(),
+        minutes: paper.minutes,
+        total_points: format_number(paper.total_points),
+        pass_mark: format_number(paper.pass_mark),
+        item_count: paper.items.len(),
+        seed: paper.seed,
+        blueprint_hash: paper.blueprint_hash.clone(),
+        sections,
+        all_items: paper.items.iter().map(print_item).collect(),
+    }
+}
+
+/// Renders one document of `paper` with the template `template`.
+pub fn render_paper(paper: &PaperView, template: &str) -> Result<String, Error> {
+    let context = minijinja::Value::from(minijinja::value::Serde(serde_json::json!({ "paper": print_paper(paper) })));
+    TEMPLATES
+        .get_template(template)
+        .and_then(|t| t.render(context))
+        .map_err(|e| Error::user(format!("无法生成 {template}：{e}")))
+}
+
+/// `paper.json` for online delivery: the paper with options in printed order and the key.
+pub fn paper_json(paper: &PaperView) -> serde_json::Value {
+    serde_json::json!({
+        "format": "certify-paper-v1",
+        "contains_key": true,
+        "id": paper.id,
+        "form": paper.form,
+        "title": paper.title,
+        "level": paper.level,
+        "minutes": paper.minutes,
+        "total_points": paper.total_points,
+        "pass_mark": paper.pass_mark,
+        "seed": paper.seed,
+        "algorithm": paper.algorithm,
+        "blueprint_hash": paper.blueprint_hash,
+        "sections": paper.sections,
+        "items": paper_items_json(paper),
+    })
+}
+
+/// The items of a paper as the JSON contract lists them.
+pub fn paper_items_json(paper: &PaperView) -> Vec<serde_json::Value> {
+    paper
+        .items
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "position": i.position,
+                "id": i.item.item.id,
+                "version": i.item.version,
+                "kind": i.item.item.kind.code(),
+                "domain": i.item.item.domain.code(),
+                "difficulty": i.item.item.difficulty.code(),
+                "points": i.points,
+                "scoring": i.scoring,
+                "stem": i.item.item.stem,
+                "options": i.printed_options(),
+                "answer": i.answer,
+            })
+        })
+        .collect()
+}

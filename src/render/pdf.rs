@@ -1,0 +1,62 @@
+//! HTML to PDF through Debian's headless Chromium (`chromium-headless-shell`, or the full
+//! `chromium`), with Chinese fonts from `fonts-noto-cjk`.
+//!
+//! Guarantees: a missing browser is a clear error naming the package to install, never
+//! a crash; the browser runs with its own throw-away profile and no network chatter;
+//! a PDF that was not written is an error, not a silent skip.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::Error;
+
+/// Browsers tried in order; `CERTIFY_CHROMIUM` overrides them.
+const BROWSERS: [&str; 5] =
+    ["chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+
+/// The browser to print with, if one is installed.
+pub fn find_browser() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("CERTIFY_CHROMIUM").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let paths = std::env::var_os("PATH")?;
+    BROWSERS.iter().find_map(|name| std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|p| p.is_file()))
+}
+
+/// Prints `html` (a file) to `pdf`.
+pub fn print(html: &Path, pdf: &Path) -> Result<(), Error> {
+    let browser = find_browser().ok_or_else(|| {
+        Error::user(
+            "生成 PDF 需要 Chromium 浏览器，但没有找到。请安装：sudo apt-get install chromium-headless-shell fonts-noto-cjk \
+             （或 chromium）；也可以去掉 --pdf，用浏览器打开 HTML 文件后打印。",
+        )
+    })?;
+    let profile = tempfile::tempdir()?;
+    let html = std::fs::canonicalize(html)?;
+    let url = format!("file://{}", html.display());
+    let output = Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--no-pdf-header-footer",
+            "--run-all-compositor-stages-before-draw",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(url)
+        .output()
+        .map_err(|e| Error::user(format!("无法启动浏览器 {}：{e}", browser.display())))?;
+    let written = std::fs::metadata(pdf).map(|m| m.len() > 0).unwrap_or(false);
+    if !output.status.success() || !written {
+        let detail = String::from_utf8_lossy(&output.stderr);
+        let detail = detail.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+        return Err(Error::user(format!("浏览器没能生成 {}（{}）", pdf.display(), detail.trim())));
+    }
+    Ok(())
+}
