@@ -36,9 +36,9 @@ pub fn load(path: &Path, forms: Option<usize>) -> Result<(Blueprint, String), Er
     Ok((blueprint, text))
 }
 
-/// The shortages as a table for people.
-pub fn shortage_lines(shortages: &[Shortage]) -> String {
-    let mut lines = format!("组卷方案无法满足，共 {} 处缺口：\n", shortages.len());
+/// The shortages of the blueprint in `file`, for people.
+pub fn shortage_lines(file: &Path, shortages: &[Shortage]) -> String {
+    let mut lines = format!("{}: 组卷方案无法满足，共 {} 处缺口：\n", file.display(), shortages.len());
     for shortage in shortages {
         lines.push_str(&format!("  {}\n", shortage.describe()));
     }
@@ -130,7 +130,8 @@ fn check(context: &Context, args: &BlueprintCheckArgs) -> Result<(), Error> {
             align_right(&mut t, &[2, 3]);
             out.table(&t)?;
             Err(Error::Reported(format!(
-                "组卷方案不可行：{} 处缺口。可补充试题、调整比例，或放宽 max_overlap / avoid_recent。",
+                "{}: 组卷方案不可行，{} 处缺口（见上表）。可补充试题、调整比例，或放宽 max_overlap / avoid_recent。",
+                args.file.display(),
                 shortages.len()
             )))
         }

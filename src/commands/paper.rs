@@ -88,10 +88,11 @@ pub fn build(context: &Context, args: &BuildPaperArgs) -> Result<(), Error> {
     let mut db = context.workspace()?;
     let pool = db.candidates(blueprint.level)?;
     let recent = db.recently_used(blueprint.avoid_recent)?;
-    let targets = assemble::plan(&blueprint, &pool, &recent).map_err(|s| Error::User(shortage_lines(&s)))?;
+    let targets =
+        assemble::plan(&blueprint, &pool, &recent).map_err(|s| Error::User(shortage_lines(&args.blueprint, &s)))?;
     let seed = args.seed.unwrap_or_else(rng::fresh_seed);
-    let forms =
-        assemble::assemble(&blueprint, &pool, &recent, &targets, seed).map_err(|s| Error::User(shortage_lines(&s)))?;
+    let forms = assemble::assemble(&blueprint, &pool, &recent, &targets, seed)
+        .map_err(|s| Error::User(shortage_lines(&args.blueprint, &s)))?;
     let broken = assemble::verify(&blueprint, &pool, &recent, &targets, &forms);
     if !broken.is_empty() {
         return Err(Error::user(format!("组卷结果未通过自检，未保存（请报告此问题）：{}", broken.join("；"))));

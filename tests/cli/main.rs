@@ -7,4 +7,5 @@ mod bank_export;
 mod bank_import;
 mod bank_queries;
 mod bundled_bank;
+mod papers;
 mod workspace;

@@ -1,0 +1,260 @@
+//! `blueprint check`, `build-paper` and `paper list|show|render`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{Workspace, file_hash};
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/blueprints").join(name)
+}
+
+const EXAMPLES: [&str; 6] =
+    ["baoyushi-5.toml", "baoyushi-4.toml", "baoyushi-3.toml", "1x-junior.toml", "1x-middle.toml", "1x-senior.toml"];
+
+fn build(ws: &Workspace, blueprint: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args: Vec<std::ffi::OsString> = vec!["build-paper".into(), "--blueprint".into(), blueprint.into()];
+    args.extend(extra.iter().map(Into::into));
+    ws.json(args)
+}
+
+#[test]
+fn every_example_blueprint_builds_two_forms_meeting_every_constraint() {
+    let ws = Workspace::new();
+    ws.ok(["init"]);
+    for name in EXAMPLES {
+        let result = build(&ws, &example(name), &["--seed", "20261122"]);
+        let papers = result["papers"].as_array().unwrap();
+        assert_eq!(papers.len(), 2, "{name}");
+        for paper in papers {
+            let report = &paper["report"];
+            assert_eq!(report["constraints_met"], true, "{name} {}: {report}", paper["form"]);
+            for row in report["sections"].as_array().unwrap().iter().chain(report["difficulty"].as_array().unwrap()) {
+                assert_eq!(row["target"], row["achieved"], "{name}: {row}");
+            }
+            for row in report["domains"].as_array().unwrap() {
+                assert_eq!(row["target_points"], row["achieved_points"], "{name}: {row}");
+            }
+            for row in report["overlap"].as_array().unwrap() {
+                assert!(row["share"].as_f64().unwrap() <= 0.10, "{name}: {row}");
+            }
+            assert_eq!(report["enemies_apart"], true);
+            // Every item is of the blueprint's level and its key is a printed option.
+            for item in paper["items"].as_array().unwrap() {
+                let options = item["options"].as_array().unwrap().len();
+                for letter in item["answer"].as_str().unwrap().chars() {
+                    if item["kind"] != "judge" {
+                        assert!((letter as usize - 'A' as usize) < options, "{item}");
+                    }
+                }
+            }
+        }
+        let a = &papers[0]["report"]["mean_difficulty"];
+        let b = &papers[1]["report"]["mean_difficulty"];
+        assert!((a.as_f64().unwrap() - b.as_f64().unwrap()).abs() < 0.01, "{name}: {a} vs {b}");
+    }
+    assert_eq!(ws.json(["paper", "list"])["papers"].as_array().unwrap().len(), 12);
+}
+
+#[test]
+fn same_bank_blueprint_and_seed_give_byte_identical_papers() {
+    let first = Workspace::new();
+    let second = Workspace::new();
+    let blueprint = example("baoyushi-4.toml");
+    for ws in [&first, &second] {
+        ws.ok(["init"]);
+        let out = ws.path("out");
+        ws.ok([
+            "build-paper".as_ref(),
+            "--blueprint".as_ref(),
+            blueprint.as_os_str(),
+            "--seed".as_ref(),
+            "42".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+    }
+    let papers = first.json(["paper", "list"]);
+    let id = papers["papers"][0]["id"].as_str().unwrap();
+    for file in ["paper.json", "试卷.html", "答题卡.html", "答案与解析.html"] {
+        let a = std::fs::read(first.path("out").join(id).join(file)).unwrap();
+        let b = std::fs::read(second.path("out").join(id).join(file)).unwrap();
+        assert!(a == b, "{file} differs between two builds with the same seed");
+    }
+    // Another seed gives another paper.
+    let other = build(&first, &blueprint, &["--seed", "43"]);
+    let again = first.json(["paper", "show", id]);
+    assert_ne!(other["papers"][0]["items"], again["papers"][0]["items"]);
+}
+
+#[test]
+fn paper_show_and_render_agree_with_what_was_built() {
+    let ws = Workspace::new();
+    ws.ok(["init"]);
+    let built = build(&ws, &example("1x-middle.toml"), &["--seed", "7"]);
+    let id = built["papers"][1]["id"].as_str().unwrap().to_owned();
+    assert!(id.ends_with("-B") && id.starts_with("P-"), "{id}");
+    let shown = ws.json(["paper", "show", &id]);
+    assert_eq!(shown["papers"][0]["items"], built["papers"][1]["items"]);
+    assert_eq!(shown["papers"][0]["seed"], 7);
+
+    ws.ok(["paper", "render", &id, "--out", "again"]);
+    let booklet = std::fs::read_to_string(ws.path("again").join(&id).join("试卷.html")).unwrap();
+    let first_stem = built["papers"][1]["items"][0]["stem"].as_str().unwrap();
+    assert!(booklet.contains(&first_stem.replace('"', "&quot;")), "booklet lacks the first stem");
+    assert!(booklet.contains("姓名") && booklet.contains("准考证号"));
+    let key = std::fs::read_to_string(ws.path("again").join(&id).join("答案与解析.html")).unwrap();
+    assert!(key.contains("解析："));
+    let human = ws.ok(["paper", "show", &id]).stdout;
+    assert!(human.contains(&id) && human.contains("种子 7"), "{human}");
+    let failed = ws.fails(["paper", "show", "P-NOPE"]);
+    assert!(failed.stderr.contains("P-NOPE"));
+}
+
+#[test]
+fn avoid_recent_keeps_the_next_paper_away_from_the_last_ones() {
+    let ws = Workspace::new();
+    ws.ok(["init"]);
+    let blueprint = ws.write(
+        "small.toml",
+        std::fs::read_to_string(example("baoyushi-4.toml"))
+            .unwrap()
+            .replace("forms = 2", "forms = 1")
+            .replace("count = 60", "count = 20")
+            .replace(
+                "count = 20\npoints = 1.0\n\n[[section]]\nkind = \"single\"",
+                "count = 10\npoints = 1.0\n\n[[section]]\nkind = \"single\"",
+            )
+            .replace("avoid_recent = 0", "avoid_recent = 1")
+            .replace("pass_mark = 60", "pass_mark = 30"),
+    );
+    let first = build(&ws, &blueprint, &["--seed", "1"]);
+    let second = build(&ws, &blueprint, &["--seed", "1"]);
+    let ids = |v: &serde_json::Value| -> std::collections::HashSet<String> {
+        v["papers"][0]["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect()
+    };
+    assert!(ids(&first).is_disjoint(&ids(&second)), "the second paper reused items of the first");
+    assert_eq!(second["papers"][0]["report"]["recent_avoided"].as_u64().unwrap() as usize, ids(&first).len());
+}
+
+#[test]
+fn blueprint_check_shows_targets_or_every_short_cell() {
+    let ws = Workspace::new();
+    ws.ok(["init"]);
+    let feasible = ws.json(["blueprint".as_ref(), "check".as_ref(), example("baoyushi-3.toml").as_os_str()]);
+    assert_eq!(feasible["feasible"], true);
+    let table = ws.ok(["blueprint".as_ref(), "check".as_ref(), example("baoyushi-3.toml").as_os_str()]).stdout;
+    assert!(table.contains("营养喂养") && table.contains("合计"), "{table}");
+
+    let greedy = ws.write(
+        "greedy.toml",
+        std::fs::read_to_string(example("baoyushi-3.toml"))
+            .unwrap()
+            .replace("count = 10\npoints = 2.0", "count = 200\npoints = 2.0"),
+    );
+    let before = file_hash(&ws.db());
+    let output =
+        ws.command(["blueprint".as_ref(), "check".as_ref(), greedy.as_os_str(), "--json".as_ref()]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["feasible"], false);
+    let shortages = result["shortages"].as_array().unwrap();
+    assert!(!shortages.is_empty());
+    for s in shortages {
+        assert!(s["needed"].as_u64().unwrap() > s["available"].as_u64().unwrap(), "{s}");
+        for key in ["kind", "domain", "difficulty", "needed", "available"] {
+            assert!(s.get(key).is_some(), "{s} lacks {key}");
+        }
+    }
+    assert!(shortages.iter().any(|s| s["kind"] == "multiple"), "{shortages:?}");
+    assert_eq!(file_hash(&ws.db()), before);
+}
+
+#[test]
+fn bad_blueprints_and_outputs_are_refused_and_store_nothing() {
+    let ws = Workspace::new();
+    ws.ok(["init"]);
+    let good = std::fs::read_to_string(example("baoyushi-4.toml")).unwrap();
+    let cases = [
+        ("level.toml", good.replace("level = \"四级\"", "level = \"九级\""), "九级"),
+        ("shares.toml", good.replace("easy = 20", "easy = 25"), "合计应为 100"),
+        ("domain.toml", good.replace("partnership = 5", "cooking = 5"), "cooking"),
+        ("zero.toml", good.replace("count = 60", "count = 0"), "count"),
+        ("greedy.toml", good.replace("count = 10\npoints = 2.0", "count = 300\npoints = 2.0"), "缺口"),
+    ];
+    let before = file_hash(&ws.db());
+    for (file, text, expected) in cases {
+        let path = ws.write(file, text);
+        let failed = ws.fails(["build-paper".as_ref(), "--blueprint".as_ref(), path.as_os_str()]);
+        assert!(failed.stderr.contains(expected), "{file}: {}", failed.stderr);
+        assert!(failed.stderr.contains(file), "{file}: errors name the file: {}", failed.stderr);
+    }
+    ws.write("taken", "a file, not a folder");
+    let failed = ws.fails([
+        "build-paper".as_ref(),
+        "--blueprint".as_ref(),
+        example("baoyushi-4.toml").as_os_str(),
+        "--out".as_ref(),
+        "taken".as_ref(),
+    ]);
+    assert!(failed.stderr.contains("taken"), "{}", failed.stderr);
+    assert_eq!(file_hash(&ws.db()), before, "nothing may be stored by a failed build");
+    assert_eq!(ws.json(["paper", "list"])["papers"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn missing_chromium_is_a_clear_error_naming_the_package() {
+    let ws = Workspace::new();
+    ws.ok(["init"]);
+    let before = file_hash(&ws.db());
+    let output = ws
+        .command([
+            "build-paper".as_ref(),
+            "--blueprint".as_ref(),
+            example("baoyushi-4.toml").as_os_str(),
+            "--out".as_ref(),
+            "o".as_ref(),
+            "--pdf".as_ref(),
+        ])
+        .env("PATH", "/nonexistent")
+        .env_remove("CERTIFY_CHROMIUM")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("chromium-headless-shell") && stderr.contains("fonts-noto-cjk"), "{stderr}");
+    assert_eq!(file_hash(&ws.db()), before);
+}
+
+/// A real headless Chromium prints the booklet; pdftotext reads the items back.
+/// Skipped (with a note) on a machine without Chromium, except in CI, which installs it.
+#[test]
+fn booklet_renders_to_pdf_in_headless_chromium() {
+    let have = |tool: &str| {
+        Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success())
+    };
+    if !(have("chromium-headless-shell") || have("chromium")) || !have("pdftotext") {
+        assert!(std::env::var_os("CI").is_none(), "CI must install chromium-headless-shell and poppler-utils");
+        eprintln!("skipped: no Chromium or pdftotext here");
+        return;
+    }
+    let ws = Workspace::new();
+    ws.ok(["init"]);
+    let built = build(&ws, &example("baoyushi-5.toml"), &["--seed", "3", "--forms", "1", "--out", "pdf", "--pdf"]);
+    let paper = &built["papers"][0];
+    let folder = ws.path("pdf").join(paper["id"].as_str().unwrap());
+    for file in ["试卷.pdf", "答题卡.pdf", "答案与解析.pdf"] {
+        assert!(std::fs::metadata(folder.join(file)).unwrap().len() > 10_000, "{file} too small");
+    }
+    let text = Command::new("pdftotext").arg(folder.join("试卷.pdf")).arg("-").output().unwrap();
+    let text: String = String::from_utf8_lossy(&text.stdout).chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(text.contains("保育师（五级）理论知识考试"), "title missing from PDF text");
+    let mut found = 0;
+    for item in paper["items"].as_array().unwrap() {
+        let stem: String = item["stem"].as_str().unwrap().chars().filter(|c| !c.is_whitespace()).take(12).collect();
+        if text.contains(&stem) {
+            found += 1;
+        }
+    }
+    assert!(found >= 85, "only {found} of 90 stems found in the PDF text");
+}
