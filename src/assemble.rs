@@ -1122,7 +1122,7 @@ pub fn verify(
 mod tests {
     use super::*;
     use crate::bank::{self, ITEM_SCHEMA};
-    use crate::blueprint;
+    use crate::blueprint::{self, fixtures::FOUR};
     use crate::import::{self, ReadOptions};
     use crate::problem::Problems;
     use crate::vocabulary::Level;
@@ -1149,37 +1149,6 @@ mod tests {
             })
             .collect()
     }
-
-    const FOUR: &str = r#"
-level = "四级"
-forms = 2
-max_overlap = 0.10
-[[section]]
-kind = "judge"
-count = 20
-points = 1
-[[section]]
-kind = "single"
-count = 60
-points = 1
-[[section]]
-kind = "multiple"
-count = 10
-points = 2
-[domains]
-ethics = 5
-policy = 5
-feeding = 20
-daily-care = 15
-hygiene = 20
-safety = 15
-development = 15
-partnership = 5
-[difficulty]
-easy = 20
-medium = 70
-hard = 10
-"#;
 
     #[test]
     fn two_parallel_forms_from_the_bundled_bank_meet_every_constraint() {

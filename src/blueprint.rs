@@ -294,10 +294,10 @@ pub fn largest_remainder(total: usize, weights: &[f64]) -> Vec<usize> {
     parts
 }
 
+/// Blueprints shared by the tests of several modules.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
+pub mod fixtures {
+    /// The documented 保育师 四级 example: 90 items, 100 points, two forms.
     pub const FOUR: &str = r#"
 name = "保育师 四级 理论知识考试"
 level = "四级"
@@ -337,6 +337,12 @@ easy = 20
 medium = 70
 hard = 10
 "#;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::FOUR;
+    use super::*;
 
     #[test]
     fn the_documented_example_parses() {

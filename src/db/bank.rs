@@ -58,7 +58,8 @@ fn json_list<T: serde::de::DeserializeOwned>(text: String) -> rusqlite::Result<V
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-fn vocabulary<T>(text: String, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+/// A vocabulary code read back from the database (an unknown code is a corrupt row).
+pub(super) fn vocabulary<T>(text: String, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
     parse(&text).ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("unknown code {text}").into())
     })

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::bank::BankRead;
+use super::bank::{BankRead, vocabulary};
 use super::{Read, StoredItem, Tx};
 use crate::assemble::Candidate;
 use crate::blueprint::{Blueprint, Section};
@@ -119,12 +119,6 @@ impl From<&Section> for SectionInfo {
                 .unwrap_or_default(),
         }
     }
-}
-
-fn vocabulary<T>(text: String, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
-    parse(&text).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("unknown code {text}").into())
-    })
 }
 
 pub trait PaperRead: Read + Sized {
