@@ -46,9 +46,128 @@ pub enum Command {
     Blueprint(BlueprintCommand),
     /// 按组卷方案生成 A/B 等平行试卷，并输出试卷、答题卡、答案与解析
     BuildPaper(BuildPaperArgs),
-    /// 已生成的试卷：列表、查看、重新输出
+    /// 已生成的试卷：列表、查看、重新输出、更正答案
     #[command(subcommand)]
     Paper(PaperCommand),
+    /// 考试批次：新建、列表、查看、分配试卷
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// 考生名单：导入
+    #[command(subcommand)]
+    Candidates(CandidatesCommand),
+    /// 评分：导入理论考试答卷并评分
+    #[command(subcommand)]
+    Score(ScoreCommand),
+    /// 生成演练数据：为批次内考生模拟答卷，供考前演练整个流程
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// 新建考试批次
+    Create(SessionCreateArgs),
+    /// 列出所有考试批次
+    List,
+    /// 查看一个批次：考生、试卷、已评分和缺考情况
+    Show {
+        /// 批次编号
+        #[arg(value_name = "ID")]
+        id: String,
+        /// 显示完整身份证号（默认打码）
+        #[arg(long)]
+        full_id: bool,
+    },
+    /// 给考生分配试卷：按准考证号顺序轮流发 A、B 卷，相邻考生拿到不同的卷
+    Assign(SessionAssignArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SessionCreateArgs {
+    /// 批次编号，如 2026-11-BJ01
+    #[arg(long, value_name = "ID")]
+    pub id: String,
+    /// 等级：五级 四级 三级 / 初级 中级 高级 等
+    #[arg(long, value_parser = parse_level, value_name = "LEVEL")]
+    pub level: Level,
+    /// 考试日期，格式 YYYY-MM-DD
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: String,
+    /// 考点（地点）
+    #[arg(long, value_name = "TEXT")]
+    pub site: Option<String>,
+    /// 批次名称
+    #[arg(long, value_name = "TEXT")]
+    pub name: Option<String>,
+    /// 实操考核方案（TOML 文件）
+    #[arg(long, value_name = "FILE")]
+    pub practical: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionAssignArgs {
+    /// 批次编号
+    #[arg(long, value_name = "ID")]
+    pub session: String,
+    /// 试卷编号，用逗号分隔，如 P-20261122-0001-A,P-20261122-0001-B
+    #[arg(long, value_delimiter = ',', required = true, value_name = "PAPER_ID,...")]
+    pub papers: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CandidatesCommand {
+    /// 导入考生名单（.csv / .xlsx）：准考证号、姓名、身份证号、培训机构；有任何错误则全部不导入
+    Import(CandidatesImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CandidatesImportArgs {
+    /// 批次编号
+    #[arg(long, value_name = "ID")]
+    pub session: String,
+    /// 考生名单文件（.csv / .xlsx）
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// CSV 文件编码：auto 自动识别，或指定 utf-8、gbk
+    #[arg(long, default_value = "auto", value_name = "ENCODING")]
+    pub encoding: TextEncoding,
+    /// 显示完整身份证号（默认打码）
+    #[arg(long)]
+    pub full_id: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScoreCommand {
+    /// 导入理论考试答卷（.csv / .xlsx）并评分；有任何错误则全部不保存
+    Theory(ScoreTheoryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreTheoryArgs {
+    /// 批次编号
+    #[arg(long, value_name = "ID")]
+    pub session: String,
+    /// 答卷文件：准考证号、试卷，然后每题一列（1、2、3……）或一列「答案」（用逗号分隔各题）
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// 已评分的考生用这次的答卷替换（旧答卷保留在历史中）
+    #[arg(long)]
+    pub replace: bool,
+    /// CSV 文件编码：auto 自动识别，或指定 utf-8、gbk
+    #[arg(long, default_value = "auto", value_name = "ENCODING")]
+    pub encoding: TextEncoding,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// 批次编号
+    #[arg(long, value_name = "ID")]
+    pub session: String,
+    /// 随机种子（相同种子生成相同的演练数据）
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// 输出文件夹：写入 theory-responses.csv（可直接用于 certify score theory）
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +217,24 @@ pub enum PaperCommand {
     },
     /// 重新输出一套试卷的试卷、答题卡、答案与解析
     Render(PaperRenderArgs),
+    /// 更正一道题的答案，并重新计算这套试卷所有答卷的分数（旧答案和原因会保留）
+    FixKey(PaperFixKeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PaperFixKeyArgs {
+    /// 试卷编号
+    #[arg(value_name = "PAPER_ID")]
+    pub id: String,
+    /// 题号（试卷上的序号，从 1 开始）
+    #[arg(value_name = "QUESTION")]
+    pub question: usize,
+    /// 正确答案，按试卷上印出的选项字母，如 B、ACD；判断题写 对 或 错
+    #[arg(value_name = "ANSWER")]
+    pub answer: String,
+    /// 更正原因（会记录下来）
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,9 @@ mod bank;
 mod blueprint;
 mod init;
 mod paper;
+mod score;
+mod session;
+mod simulate;
 
 use std::path::PathBuf;
 
@@ -49,5 +52,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Blueprint(command) => blueprint::run(&context, &command),
         Command::BuildPaper(args) => paper::build(&context, &args),
         Command::Paper(command) => paper::run(&context, &command),
+        Command::Session(command) => session::run(&context, &command),
+        Command::Candidates(command) => session::candidates(&context, &command),
+        Command::Score(command) => score::run(&context, &command),
+        Command::Simulate(args) => simulate::run(&context, &args),
     }
 }

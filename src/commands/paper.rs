@@ -10,7 +10,7 @@ use crate::assemble::{self, FormReport};
 use crate::blueprint::Scoring;
 use crate::cli::{BuildPaperArgs, PaperCommand, PaperRenderArgs};
 use crate::clock;
-use crate::db::{NewBuild, NewPaper, NewPaperItem, PaperRead, PaperView};
+use crate::db::{NewBuild, NewPaper, NewPaperItem, PaperRead, PaperView, SessionRead};
 use crate::error::Error;
 use crate::import::format_number;
 use crate::output::{align_right, note, table, truncate};
@@ -24,6 +24,7 @@ pub fn run(context: &Context, command: &PaperCommand) -> Result<(), Error> {
         PaperCommand::List => list(context),
         PaperCommand::Show { id } => show(context, id),
         PaperCommand::Render(args) => render_command(context, args),
+        PaperCommand::FixKey(args) => super::score::fix_key(context, args),
     }
 }
 
@@ -86,7 +87,7 @@ pub fn build(context: &Context, args: &BuildPaperArgs) -> Result<(), Error> {
         return Err(Error::user(format!("--seed 应小于 {}", rng::SEED_LIMIT)));
     }
     let mut db = context.workspace()?;
-    let pool = db.candidates(blueprint.level)?;
+    let pool = db.assembly_candidates(blueprint.level)?;
     let recent = db.recently_used(blueprint.avoid_recent)?;
     let targets =
         assemble::plan(&blueprint, &pool, &recent).map_err(|s| Error::User(shortage_lines(&args.blueprint, &s)))?;
@@ -264,8 +265,11 @@ fn find_paper(context: &Context, id: &str) -> Result<PaperView, Error> {
 
 fn show(context: &Context, id: &str) -> Result<(), Error> {
     let paper = find_paper(context, id)?;
+    let key_changes = context.workspace()?.key_changes(id)?;
     let out = context.out;
-    out.json(&json!({ "papers": [paper_document(&paper)] }))?;
+    let mut document = paper_document(&paper);
+    document["key_changes"] = serde_json::to_value(&key_changes).map_err(std::io::Error::from)?;
+    out.json(&json!({ "papers": [document] }))?;
     if out.json {
         return Ok(());
     }
@@ -315,7 +319,18 @@ fn show(context: &Context, id: &str) -> Result<(), Error> {
                 (points > 0.0).then(|| format!("{} {}分", d.label(), format_number(points)))
             }))
             .collect();
-    out.line(summary.join(" · "))
+    out.line(summary.join(" · "))?;
+    for change in &key_changes {
+        out.line(format!(
+            "答案更正：第 {} 题 {} → {}（{}，{}）",
+            change.question,
+            change.old_answer,
+            change.new_answer,
+            change.reason,
+            change.changed_at.chars().take(16).collect::<String>().replace('T', " ")
+        ))?;
+    }
+    Ok(())
 }
 
 fn render_command(context: &Context, args: &PaperRenderArgs) -> Result<(), Error> {

@@ -10,6 +10,7 @@
 
 mod bank;
 mod papers;
+mod sessions;
 mod settings;
 
 use std::path::Path;
@@ -21,6 +22,9 @@ use rusqlite_migration::{M, Migrations};
 
 pub use self::bank::{BankRead, ItemFilter, StoredItem, VersionInfo};
 pub use self::papers::{NewBuild, NewPaper, NewPaperItem, PaperItemView, PaperRead, PaperSummary, PaperView};
+pub use self::sessions::{
+    CandidateRow, KeyChange, NewCandidate, NewSession, NewSheet, SessionRead, SessionRow, SheetRow,
+};
 pub use self::settings::SettingsRead;
 use crate::error::Error;
 
@@ -29,6 +33,7 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("migrations/001_bank.sql")),
         M::up(include_str!("migrations/002_papers.sql")),
+        M::up(include_str!("migrations/003_sessions.sql")),
     ])
 });
 

@@ -123,7 +123,7 @@ impl From<&Section> for SectionInfo {
 
 pub trait PaperRead: Read + Sized {
     /// Active items of `level`, current versions, as assembly sees them, by id.
-    fn candidates(&self, level: Level) -> Result<Vec<Candidate>, Error> {
+    fn assembly_candidates(&self, level: Level) -> Result<Vec<Candidate>, Error> {
         let mut statement = self.conn().prepare(
             "SELECT i.id, i.current_version, i.kind, i.domain, i.difficulty, v.facility, v.enemies, \
              json_array_length(v.options), v.answer \

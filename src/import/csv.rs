@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use encoding_rs::GB18030;
 
-use super::{Cell, Importer, ReadOptions, Record, Schema, Source, records_from_rows};
+use super::{Cell, Importer, ReadOptions, Record, RowVisitor, Schema, Source, records_from_rows};
 use crate::error::Error;
 use crate::problem::{Location, Problems};
 
@@ -107,6 +107,36 @@ impl Importer for CsvImporter {
             })
             .collect();
         Ok(records_from_rows(&source.name, rows, (header_row, headers), schema, problems))
+    }
+
+    fn rows(
+        &self,
+        source: &Source,
+        options: ReadOptions,
+        _is_header: &dyn Fn(&[Cell]) -> bool,
+        visit: &mut RowVisitor<'_>,
+    ) -> Result<(), Error> {
+        self.stream(source, options, visit)
+    }
+}
+
+impl CsvImporter {
+    /// Streams rows; a malformed record is an error naming its row.
+    fn stream(&self, source: &Source, options: ReadOptions, visit: &mut RowVisitor<'_>) -> Result<(), Error> {
+        let text = decode(&source.name, &source.bytes, options.encoding)?;
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let mut record = csv::StringRecord::new();
+        let mut row = 0;
+        loop {
+            row += 1;
+            match reader.read_record(&mut record) {
+                Ok(true) => visit(row, record.iter().map(text_cell).collect())?,
+                Ok(false) => return Ok(()),
+                Err(e) => {
+                    return Err(Error::user(format!("{}:{row}: CSV 格式有误（{e}）；请检查引号是否成对", source.name)));
+                }
+            }
+        }
     }
 }
 

@@ -130,6 +130,9 @@ pub struct ReadOptions {
     pub encoding: TextEncoding,
 }
 
+/// Called for each row of a table: (row number as a spreadsheet shows it, cells).
+pub type RowVisitor<'a> = dyn FnMut(usize, Vec<Cell>) -> Result<(), Error> + 'a;
+
 /// A reader for one file format.
 pub trait Importer {
     /// Reads every record of `source` that matches `schema`. Problems in single rows
@@ -141,6 +144,17 @@ pub trait Importer {
         options: ReadOptions,
         problems: &mut Problems,
     ) -> Result<Vec<Record>, Error>;
+
+    /// Streams the rows of the file's table (header first) without building records,
+    /// for files too large to hold as records (100,000 answer sheets). `is_header` picks
+    /// the sheet of a workbook.
+    fn rows(
+        &self,
+        source: &Source,
+        options: ReadOptions,
+        is_header: &dyn Fn(&[Cell]) -> bool,
+        visit: &mut RowVisitor<'_>,
+    ) -> Result<(), Error>;
 }
 
 /// The importer for a file name, chosen by its extension.
@@ -197,6 +211,18 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
 pub fn load(path: &Path) -> Result<Source, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::user(format!("{}: 无法读取文件：{e}", path.display())))?;
     Ok(Source { name: path.display().to_string(), bytes })
+}
+
+/// Streams the rows of one file (see [`Importer::rows`]).
+pub fn visit_rows(
+    source: &Source,
+    options: ReadOptions,
+    is_header: &dyn Fn(&[Cell]) -> bool,
+    visit: &mut RowVisitor<'_>,
+) -> Result<(), Error> {
+    let importer = importer_for(&source.name)
+        .ok_or_else(|| Error::user(format!("{}: 不支持这种文件格式；请使用 .csv 或 .xlsx", source.name)))?;
+    importer.rows(source, options, is_header, visit)
 }
 
 /// Reads records of `schema` from every source, collecting problems across all files.

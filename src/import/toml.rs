@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use toml::de::{DeTable, DeValue};
 
-use super::{Cell, Field, Importer, ReadOptions, Record, Schema, Source};
+use super::{Cell, Field, Importer, ReadOptions, Record, RowVisitor, Schema, Source};
 use crate::error::Error;
 use crate::problem::{Location, Problems};
 
@@ -81,6 +81,16 @@ impl Importer for TomlImporter {
             }
         }
         Ok(records)
+    }
+
+    fn rows(
+        &self,
+        source: &Source,
+        _options: ReadOptions,
+        _is_header: &dyn Fn(&[Cell]) -> bool,
+        _visit: &mut RowVisitor<'_>,
+    ) -> Result<(), Error> {
+        Err(Error::user(format!("{}: 这里需要表格文件，请使用 .csv 或 .xlsx", source.name)))
     }
 }
 

@@ -11,7 +11,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
-use super::{Cell, Importer, ReadOptions, Record, Schema, Source, records_from_rows};
+use super::{Cell, Importer, ReadOptions, Record, RowVisitor, Schema, Source, records_from_rows};
 use crate::error::Error;
 use crate::problem::Problems;
 
@@ -25,14 +25,7 @@ impl Importer for XlsxImporter {
         _options: ReadOptions,
         problems: &mut Problems,
     ) -> Result<Vec<Record>, Error> {
-        let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(&source.bytes)).map_err(|e| {
-            Error::user(format!("{}: 无法作为 Excel 工作簿打开（{e}）；请确认是 .xlsx 文件", source.name))
-        })?;
-        let sheets: Vec<(String, Vec<Vec<Cell>>)> = workbook
-            .worksheets()
-            .into_iter()
-            .map(|(name, range)| (name, range.rows().map(|row| row.iter().map(cell_of).collect()).collect()))
-            .collect();
+        let sheets = sheets(source)?;
 
         let matching: Vec<usize> = sheets
             .iter()
@@ -60,6 +53,38 @@ impl Importer for XlsxImporter {
         }
         Ok(records)
     }
+
+    fn rows(
+        &self,
+        source: &Source,
+        _options: ReadOptions,
+        is_header: &dyn Fn(&[Cell]) -> bool,
+        visit: &mut RowVisitor<'_>,
+    ) -> Result<(), Error> {
+        let sheets = sheets(source)?;
+        let chosen = sheets.iter().position(|(_, rows)| rows.first().is_some_and(|h| is_header(h))).unwrap_or(0);
+        let Some((_, rows)) = sheets.into_iter().nth(chosen) else {
+            return Err(Error::user(format!("{}: 工作簿里没有工作表", source.name)));
+        };
+        for (index, cells) in rows.into_iter().enumerate() {
+            visit(index + 1, cells)?;
+        }
+        Ok(())
+    }
+}
+
+/// Every worksheet as rows of cells.
+/// A worksheet: its name and its rows of cells.
+type Worksheet = (String, Vec<Vec<Cell>>);
+
+fn sheets(source: &Source) -> Result<Vec<Worksheet>, Error> {
+    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(&source.bytes))
+        .map_err(|e| Error::user(format!("{}: 无法作为 Excel 工作簿打开（{e}）；请确认是 .xlsx 文件", source.name)))?;
+    Ok(workbook
+        .worksheets()
+        .into_iter()
+        .map(|(name, range)| (name, range.rows().map(|row| row.iter().map(cell_of).collect()).collect()))
+        .collect())
 }
 
 fn header_matches(header: Option<&Vec<Cell>>, schema: &Schema) -> bool {

@@ -8,4 +8,5 @@ mod bank_import;
 mod bank_queries;
 mod bundled_bank;
 mod papers;
+mod sessions;
 mod workspace;

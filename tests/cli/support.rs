@@ -160,3 +160,11 @@ options = ["准备食物前", "给婴儿喂奶前", "更换尿布后", "看完�
 answer = "ABC"
 enemies = ["T-0001"]
 "#;
+
+/// A fictional but valid ID number (area 990101, which no region has), different per `n`.
+pub fn valid_id(n: usize) -> String {
+    let first17 = format!("990101{}{:03}", 19800101 + (n % 28) as u32 + 100 * ((n / 28) % 12) as u32, n % 1000);
+    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first17.chars().zip(weights).map(|(c, w)| c.to_digit(10).unwrap() * w).sum();
+    format!("{first17}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}

@@ -1,0 +1,288 @@
+//! `certify session …` and `certify candidates import`: sittings, their candidates and
+//! which paper each candidate sits.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use serde_json::json;
+
+use super::Context;
+use crate::cli::{CandidatesCommand, CandidatesImportArgs, SessionAssignArgs, SessionCommand, SessionCreateArgs};
+use crate::clock;
+use crate::db::{Db, NewCandidate, NewSession, PaperRead, SessionRead, SessionRow};
+use crate::error::Error;
+use crate::idcard;
+use crate::import::{self, ReadOptions};
+use crate::output::{align_right, table};
+use crate::problem::Problems;
+use crate::roster::{self, CANDIDATE_SCHEMA};
+
+pub fn run(context: &Context, command: &SessionCommand) -> Result<(), Error> {
+    match command {
+        SessionCommand::Create(args) => create(context, args),
+        SessionCommand::List => list(context),
+        SessionCommand::Show { id, full_id } => show(context, id, *full_id),
+        SessionCommand::Assign(args) => assign(context, args),
+    }
+}
+
+pub fn candidates(context: &Context, command: &CandidatesCommand) -> Result<(), Error> {
+    match command {
+        CandidatesCommand::Import(args) => import_candidates(context, args),
+    }
+}
+
+/// The session `id`, or an error saying how to find the right one.
+pub fn find_session(db: &Db, id: &str) -> Result<SessionRow, Error> {
+    db.session(id)?
+        .ok_or_else(|| Error::user(format!("没有编号为「{id}」的考试批次；用 certify session list 查看全部批次")))
+}
+
+fn create(context: &Context, args: &SessionCreateArgs) -> Result<(), Error> {
+    let date: Date =
+        args.date.trim().parse().map_err(|_| {
+            Error::user(format!("--date「{}」不是有效日期；请写成 YYYY-MM-DD，例如 2026-12-05", args.date))
+        })?;
+    let id = args.id.trim();
+    if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c == ',') {
+        return Err(Error::user("--id 不能为空，也不能含空格或逗号，例如 2026-12-BJ01"));
+    }
+    let plan = match &args.practical {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Error::user(format!("{}: 无法读取实操考核方案（{e}）", path.display())))?;
+            toml::from_str::<toml::Table>(&text).map_err(|e| {
+                Error::user(format!("{}: 实操考核方案不是有效的 TOML（{}）", path.display(), e.message()))
+            })?;
+            Some(text)
+        }
+        None => None,
+    };
+    let mut db = context.workspace()?;
+    if db.session(id)?.is_some() {
+        return Err(Error::user(format!("考试批次「{id}」已经存在；用 certify session show {id} 查看")));
+    }
+    let tx = db.transaction()?;
+    let date_text = date.to_string();
+    tx.create_session(&NewSession {
+        id,
+        level: args.level.code(),
+        date: &date_text,
+        site: args.site.as_deref().unwrap_or(""),
+        name: args.name.as_deref().unwrap_or(""),
+        practical_plan: plan.as_deref(),
+        created_at: &clock::now_text(),
+    })?;
+    tx.commit()?;
+    let out = context.out;
+    out.json(&json!({ "id": id, "level": args.level.code(), "date": date.to_string() }))?;
+    out.line(format!("已新建考试批次 {id}（{}，{}）", args.level.label(), date))?;
+    out.line(format!("下一步：certify candidates import --session {id} 考生名单.csv"))
+}
+
+fn list(context: &Context) -> Result<(), Error> {
+    let db = context.workspace()?;
+    let sessions = db.sessions()?;
+    let out = context.out;
+    out.json(&json!({ "sessions": sessions }))?;
+    if sessions.is_empty() {
+        return out.line("还没有考试批次。用 certify session create --id 编号 --level 等级 --date 日期 新建。");
+    }
+    let mut t = table(["批次", "名称", "等级", "日期", "考点", "考生", "已分配试卷", "已评分"]);
+    for s in &sessions {
+        t.add_row([
+            s.id.clone(),
+            s.name.clone(),
+            s.level.clone(),
+            s.date.clone(),
+            s.site.clone(),
+            s.candidates.to_string(),
+            s.assigned.to_string(),
+            s.scored.to_string(),
+        ]);
+    }
+    align_right(&mut t, &[5, 6, 7]);
+    out.table(&t)
+}
+
+fn show(context: &Context, id: &str, full_id: bool) -> Result<(), Error> {
+    let db = context.workspace()?;
+    let session = find_session(&db, id)?;
+    let candidates = db.candidates(id)?;
+    let papers = db.session_papers(id)?;
+    let sheets = db.current_sheets(id)?;
+    let replaced = db.replaced_sheets(id)?;
+    let missing: Vec<&str> = candidates
+        .iter()
+        .filter(|c| c.paper_id.is_some() && !sheets.contains_key(&c.exam_no))
+        .map(|c| c.exam_no.as_str())
+        .collect();
+    let out = context.out;
+    out.json(&json!({
+        "session": session,
+        "papers": papers,
+        "candidates": candidates.iter().map(|c| json!({
+            "exam_no": c.exam_no,
+            "name": c.name,
+            "id_number": idcard::display(&c.id_number, full_id),
+            "school": c.school,
+            "paper": c.paper_id,
+            "theory": sheets.get(&c.exam_no).map(|s| s.total),
+            "replaced_sheets": replaced.get(&c.exam_no).copied().unwrap_or(0),
+        })).collect::<Vec<_>>(),
+        "missing": missing,
+    }))?;
+    if out.json {
+        return Ok(());
+    }
+    out.line(format!(
+        "考试批次 {}{}  {} · {}{}",
+        session.id,
+        if session.name.is_empty() { String::new() } else { format!("（{}）", session.name) },
+        session.level,
+        session.date,
+        if session.site.is_empty() { String::new() } else { format!(" · {}", session.site) }
+    ))?;
+    out.line(format!(
+        "考生 {} 人 · 已分配试卷 {} 人 · 理论已评分 {} 人 · 未交答卷 {} 人",
+        session.candidates,
+        session.assigned,
+        session.scored,
+        missing.len()
+    ))?;
+    if papers.is_empty() {
+        out.line(format!("试卷：尚未分配（certify session assign --session {id} --papers 试卷编号,试卷编号）"))?;
+    } else {
+        for paper in &papers {
+            let count = candidates.iter().filter(|c| c.paper_id.as_deref() == Some(paper)).count();
+            out.line(format!("试卷 {paper}：{count} 人"))?;
+        }
+    }
+    if session.practical_plan.is_some() {
+        out.line("实操考核方案：已设置")?;
+    }
+    if candidates.is_empty() {
+        return out.line(format!("还没有考生。用 certify candidates import --session {id} 名单.csv 导入。"));
+    }
+    let mut t = table(["准考证号", "姓名", "身份证号", "培训机构", "试卷", "理论成绩"]);
+    for c in &candidates {
+        t.add_row([
+            c.exam_no.clone(),
+            c.name.clone(),
+            idcard::display(&c.id_number, full_id),
+            c.school.clone(),
+            c.paper_id.clone().unwrap_or_else(|| "未分配".into()),
+            match sheets.get(&c.exam_no) {
+                Some(sheet) => crate::import::format_number(sheet.total),
+                None if c.paper_id.is_some() => "未交".into(),
+                None => String::new(),
+            },
+        ]);
+    }
+    align_right(&mut t, &[5]);
+    out.table(&t)
+}
+
+fn import_candidates(context: &Context, args: &CandidatesImportArgs) -> Result<(), Error> {
+    let source = import::load(&args.file)?;
+    let mut db = context.workspace()?;
+    let session = find_session(&db, &args.session)?;
+    let today = clock::now().date();
+    let mut problems = Problems::default();
+    let records = import::read_all(
+        std::slice::from_ref(&source),
+        &CANDIDATE_SCHEMA,
+        ReadOptions { encoding: args.encoding },
+        &mut problems,
+    )?;
+    let list: Vec<_> = records.iter().filter_map(|r| roster::candidate_from_record(r, today, &mut problems)).collect();
+    let registered: HashMap<String, String> =
+        db.candidates(&session.id)?.into_iter().map(|c| (c.exam_no, c.id_number)).collect();
+    roster::check_duplicates(&list, &registered, &mut problems);
+    if problems.has_errors() {
+        return Err(Error::Invalid(problems.into_errors()));
+    }
+    if list.is_empty() {
+        return Err(Error::user(format!("{}: 没有考生数据", source.name)));
+    }
+    let now = clock::now_text();
+    let tx = db.transaction()?;
+    for c in &list {
+        let extra = serde_json::to_string(&c.extra).expect("serializes");
+        tx.insert_candidate(
+            &session.id,
+            &NewCandidate {
+                exam_no: &c.exam_no,
+                name: &c.name,
+                id_number: &c.id_number,
+                school: &c.school,
+                extra: &extra,
+                imported_from: &source.name,
+            },
+            &now,
+        )?;
+    }
+    tx.commit()?;
+    let out = context.out;
+    out.json(&json!({
+        "session": session.id,
+        "added": list.len(),
+        "candidates": list.iter().map(|c| json!({
+            "exam_no": c.exam_no,
+            "name": c.name,
+            "id_number": idcard::display(&c.id_number, args.full_id),
+            "school": c.school,
+        })).collect::<Vec<_>>(),
+    }))?;
+    let schools: std::collections::BTreeSet<&str> = list.iter().map(|c| c.school.as_str()).collect();
+    out.line(format!(
+        "已导入 {} 名考生到批次 {}（来自 {} 个培训机构），本批次共 {} 人。",
+        list.len(),
+        session.id,
+        schools.len(),
+        registered.len() + list.len()
+    ))
+}
+
+fn assign(context: &Context, args: &SessionAssignArgs) -> Result<(), Error> {
+    let mut db = context.workspace()?;
+    let session = find_session(&db, &args.session)?;
+    let mut papers: Vec<String> = args.papers.iter().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect();
+    papers.dedup();
+    for paper in &papers {
+        let view = db
+            .paper(paper)?
+            .ok_or_else(|| Error::user(format!("没有编号为「{paper}」的试卷；用 certify paper list 查看全部试卷")))?;
+        if view.level != session.level {
+            return Err(Error::user(format!(
+                "试卷 {paper} 是 {} 的试卷，批次 {} 是 {}；请选择同一等级的试卷",
+                view.level, session.id, session.level
+            )));
+        }
+    }
+    let candidates = db.candidates(&session.id)?;
+    if candidates.is_empty() {
+        return Err(Error::user(format!("批次 {} 还没有考生；请先导入考生名单", session.id)));
+    }
+    let scored = db.current_sheets(&session.id)?;
+    if !scored.is_empty() {
+        return Err(Error::user(format!("批次 {} 已有 {} 份答卷评过分，不能再重新分配试卷", session.id, scored.len())));
+    }
+    // Dealt in turn by exam number, so neighbours in the room get different forms.
+    let dealt: Vec<(String, String)> =
+        candidates.iter().enumerate().map(|(i, c)| (c.exam_no.clone(), papers[i % papers.len()].clone())).collect();
+    let tx = db.transaction()?;
+    tx.assign(&session.id, &papers, &dealt)?;
+    tx.commit()?;
+    let out = context.out;
+    out.json(&json!({
+        "session": session.id,
+        "papers": papers,
+        "assignments": dealt.iter().map(|(e, p)| json!({ "exam_no": e, "paper": p })).collect::<Vec<_>>(),
+    }))?;
+    for paper in &papers {
+        let count = dealt.iter().filter(|(_, p)| p == paper).count();
+        out.line(format!("{paper}：{count} 人"))?;
+    }
+    out.line(format!("已按准考证号顺序为 {} 名考生轮流分配 {} 套试卷。", dealt.len(), papers.len()))
+}

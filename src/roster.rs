@@ -1,0 +1,136 @@
+//! Candidate lists (考生名单): the columns exam offices use and the checks each row gets.
+//!
+//! Guarantees: a [`Candidate`] has a non-empty exam number and name and a valid ID
+//! number (checksum, real birth date not after the session); numbers typed into Excel
+//! cells are refused with how to fix it, never guessed back; duplicates within the file
+//! and against candidates already registered are errors at the row that repeats.
+//! No I/O here.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::civil::Date;
+
+use crate::idcard;
+use crate::import::{Cell, FieldSpec, Record, Schema};
+use crate::problem::{Location, Problems};
+
+/// Candidate lists in CSV or XLSX; headers in Chinese or English. Other columns are kept.
+pub static CANDIDATE_SCHEMA: Schema = Schema {
+    record: "考生",
+    toml_array: "candidate",
+    fields: &[
+        FieldSpec { key: "exam_no", label: "准考证号", aliases: &["考号", "准考证", "exam_number"] },
+        FieldSpec { key: "name", label: "姓名", aliases: &["考生姓名"] },
+        FieldSpec {
+            key: "id_number", label: "身份证号", aliases: &["身份证号码", "证件号码", "身份证", "id"]
+        },
+        FieldSpec {
+            key: "school", label: "培训机构", aliases: &["培训单位", "学校", "所属机构", "机构"]
+        },
+    ],
+    required_columns: &["exam_no", "name", "id_number"],
+};
+
+/// A checked candidate row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub exam_no: String,
+    pub name: String,
+    pub id_number: String,
+    pub school: String,
+    /// Other columns, by header.
+    pub extra: BTreeMap<String, String>,
+    pub location: Location,
+}
+
+fn text(record: &Record, key: &str, what: &str, problems: &mut Problems) -> Option<String> {
+    let field = record.get(key)?;
+    match &field.cell {
+        Cell::Text(text) => Some(text.trim().to_owned()),
+        Cell::Number(_) => {
+            problems.error(
+                field.location.clone(),
+                format!(
+                    "「{what}」是数字单元格：Excel 会把长数字改成科学计数法并丢掉末位或开头的 0。\
+                     请把这一列设为「文本」格式，重新输入后再导入"
+                ),
+            );
+            None
+        }
+        Cell::Bool(_) | Cell::List(_) => {
+            problems.error(field.location.clone(), format!("「{what}」应是文字"));
+            None
+        }
+        Cell::Empty => None,
+    }
+}
+
+/// Checks one row; `today` bounds birth dates.
+pub fn candidate_from_record(record: &Record, today: Date, problems: &mut Problems) -> Option<Candidate> {
+    let before = problems.errors().count();
+    let exam_no = text(record, "exam_no", "准考证号", problems);
+    if record.get("exam_no").is_none() {
+        problems.error(record.location_of("exam_no"), "缺少准考证号");
+    }
+    let name = text(record, "name", "姓名", problems);
+    if record.get("name").is_none() {
+        problems.error(record.location_of("name"), "姓名是空的");
+    }
+    let id_number = text(record, "id_number", "身份证号", problems).and_then(|raw| match idcard::check(&raw, today) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            problems.error(record.location_of("id_number"), e.to_string());
+            None
+        }
+    });
+    if record.get("id_number").is_none() {
+        problems.error(record.location_of("id_number"), "缺少身份证号");
+    }
+    let school = text(record, "school", "培训机构", problems).unwrap_or_default();
+    let extra = record
+        .extra
+        .iter()
+        .filter_map(|(header, field)| match &field.cell {
+            Cell::Text(t) => Some((header.clone(), t.trim().to_owned())),
+            Cell::Number(x) => Some((header.clone(), crate::import::format_number(*x))),
+            _ => None,
+        })
+        .collect();
+    if problems.errors().count() > before {
+        return None;
+    }
+    Some(Candidate {
+        exam_no: exam_no?,
+        name: name?,
+        id_number: id_number?,
+        school,
+        extra,
+        location: record.location.clone(),
+    })
+}
+
+/// Duplicate exam numbers or ID numbers, within the file and against `registered`
+/// (exam number → ID number of candidates already in the session).
+pub fn check_duplicates(candidates: &[Candidate], registered: &HashMap<String, String>, problems: &mut Problems) {
+    let registered_ids: HashMap<&str, &str> = registered.iter().map(|(e, i)| (i.as_str(), e.as_str())).collect();
+    let mut exam_seen: HashMap<&str, &Location> = HashMap::new();
+    let mut id_seen: HashMap<&str, &Location> = HashMap::new();
+    for c in candidates {
+        if registered.contains_key(&c.exam_no) {
+            problems.error(c.location.clone(), format!("准考证号 {} 已在本批次登记过", c.exam_no));
+        } else if let Some(first) = exam_seen.insert(&c.exam_no, &c.location) {
+            problems.error(c.location.clone(), format!("准考证号 {} 重复：{first} 已经用过", c.exam_no));
+        }
+        if let Some(other) = registered_ids.get(c.id_number.as_str()) {
+            problems.error(
+                c.location.clone(),
+                format!("身份证号 {} 已在本批次登记过（准考证号 {other}）", idcard::mask(&c.id_number)),
+            );
+        } else if let Some(first) = id_seen.insert(&c.id_number, &c.location) {
+            problems.error(
+                c.location.clone(),
+                format!("身份证号 {} 重复：{first} 已经用过；同一人只能登记一次", idcard::mask(&c.id_number)),
+            );
+        }
+    }
+}
