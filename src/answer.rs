@@ -35,10 +35,11 @@ impl fmt::Display for AnswerError {
     }
 }
 
-/// Parses choice letters into sorted, distinct option indexes (0 = A).
-/// `options` is how many options the item has; letters beyond it are errors.
-pub fn parse_choices(text: &str, options: usize) -> Result<Vec<usize>, AnswerError> {
-    let mut chosen = Vec::new();
+/// Parses choice letters into a bit mask (bit 0 = A). `options` is how many options
+/// the item has; letters beyond it are errors. Allocation-free: scoring calls this
+/// once per answer on every sheet.
+pub fn choice_mask(text: &str, options: usize) -> Result<u8, AnswerError> {
+    let mut mask = 0u8;
     for c in text.chars() {
         if c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；' | '/' | '|' | '+') {
             continue;
@@ -50,14 +51,22 @@ pub fn parse_choices(text: &str, options: usize) -> Result<Vec<usize>, AnswerErr
         if index >= options {
             return Err(AnswerError::BeyondOptions { letter: c, options });
         }
-        chosen.push(index);
+        mask |= 1 << index;
     }
-    if chosen.is_empty() {
+    if mask == 0 {
         return Err(AnswerError::Empty);
     }
-    chosen.sort_unstable();
-    chosen.dedup();
-    Ok(chosen)
+    Ok(mask)
+}
+
+/// Parses choice letters into sorted, distinct option indexes (0 = A).
+pub fn parse_choices(text: &str, options: usize) -> Result<Vec<usize>, AnswerError> {
+    choice_mask(text, options).map(indexes)
+}
+
+/// The option indexes set in a mask, ascending.
+pub fn indexes(mask: u8) -> Vec<usize> {
+    (0..OPTION_LETTERS.len()).filter(|i| mask & (1 << i) != 0).collect()
 }
 
 /// Option indexes back to letters: `[0, 1, 3]` → `"ABD"`.

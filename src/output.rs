@@ -55,6 +55,32 @@ impl Output {
     }
 }
 
+impl Output {
+    /// Prints `head` (an object) with one more key holding `items`, writing the items one
+    /// by one so that a very long list is never held as one JSON value.
+    pub fn json_with_list<I>(&self, head: &serde_json::Value, key: &str, items: I) -> Result<(), Error>
+    where
+        I: IntoIterator<Item = serde_json::Value>,
+    {
+        if !self.json {
+            return Ok(());
+        }
+        let mut out = std::io::BufWriter::new(io::stdout().lock());
+        let fields = head.as_object().map(|o| o.iter().collect::<Vec<_>>()).unwrap_or_default();
+        write!(out, "{{")?;
+        for (name, value) in fields {
+            write!(out, "\n  {}: {},", serde_json::Value::from(name.as_str()), value)?;
+        }
+        write!(out, "\n  {}: [", serde_json::Value::from(key))?;
+        for (index, item) in items.into_iter().enumerate() {
+            write!(out, "{}\n    {item}", if index == 0 { "" } else { "," })?;
+        }
+        writeln!(out, "\n  ]\n}}")?;
+        out.flush()?;
+        Ok(())
+    }
+}
+
 /// A note for the person at the terminal, on stderr (never mixed into results).
 pub fn note(text: impl AsRef<str>) {
     eprintln!("{}", text.as_ref());

@@ -20,26 +20,50 @@ pub struct Question {
     pub options: usize,
     /// Key in printed letters, or 对/错.
     pub key: String,
+    /// The key of a choice question as a bit mask (bit 0 = A), parsed once.
+    key_mask: u8,
     pub points: f64,
     pub scoring: Scoring,
+}
+
+impl Question {
+    pub fn new(kind: Kind, options: usize, key: &str, points: f64, scoring: Scoring) -> Question {
+        let key_mask = answer::choice_mask(key, options).unwrap_or(0);
+        Question { kind, options, key: key.to_owned(), key_mask, points, scoring }
+    }
+
+    /// The same question with another key.
+    pub fn with_key(&self, key: &str) -> Question {
+        Question::new(self.kind, self.options, key, self.points, self.scoring)
+    }
 }
 
 /// A candidate's answer, normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
     Omitted,
-    Choice(Vec<usize>),
+    /// Chosen options as a bit mask (bit 0 = A).
+    Choice(u8),
     Judge(bool),
 }
 
 impl Response {
-    /// The stored form: "" omitted, sorted letters, or 对/错.
-    pub fn text(&self) -> String {
+    /// Appends the stored form: "" omitted, sorted letters, or 对/错.
+    pub fn write_to(&self, out: &mut String) {
         match self {
-            Response::Omitted => String::new(),
-            Response::Choice(chosen) => answer::letters(chosen),
-            Response::Judge(value) => answer::judge_label(*value).to_owned(),
+            Response::Omitted => {}
+            Response::Choice(chosen) => out.extend(
+                answer::OPTION_LETTERS.iter().enumerate().filter(|(i, _)| chosen & (1 << i) != 0).map(|(_, c)| *c),
+            ),
+            Response::Judge(value) => out.push_str(answer::judge_label(*value)),
         }
+    }
+
+    /// The stored form as a new string.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        self.write_to(&mut out);
+        out
     }
 }
 
@@ -50,7 +74,7 @@ pub fn parse(text: &str, question: &Question) -> Result<Response, AnswerError> {
     }
     match question.kind {
         Kind::Judge => answer::parse_judge(text).map(Response::Judge),
-        Kind::Single | Kind::Multiple => answer::parse_choices(text, question.options).map(Response::Choice),
+        Kind::Single | Kind::Multiple => answer::choice_mask(text, question.options).map(Response::Choice),
     }
 }
 
@@ -60,14 +84,11 @@ pub fn score(question: &Question, response: &Response) -> f64 {
         (_, Response::Omitted) => 0.0,
         (Kind::Judge, Response::Judge(value)) if answer::judge_label(*value) == question.key => question.points,
         (Kind::Judge, Response::Judge(_)) => 0.0,
-        (Kind::Single | Kind::Multiple, Response::Choice(chosen)) => {
-            let key = answer::parse_choices(&question.key, question.options).unwrap_or_default();
-            if *chosen == key {
+        (Kind::Single | Kind::Multiple, &Response::Choice(chosen)) => {
+            let key = question.key_mask;
+            if chosen == key {
                 question.points
-            } else if question.kind == Kind::Multiple
-                && question.scoring == Scoring::Partial
-                && chosen.iter().all(|c| key.contains(c))
-            {
+            } else if question.kind == Kind::Multiple && question.scoring == Scoring::Partial && chosen & !key == 0 {
                 // A non-empty proper subset of the key: half the points.
                 question.points / 2.0
             } else {
@@ -83,8 +104,8 @@ pub fn score(question: &Question, response: &Response) -> f64 {
 /// Splits an `answers` cell ("B,AC,,对") into one answer per question. Commas (ASCII or
 /// full-width) separate questions; letters of one multiple-choice answer are written
 /// together.
-pub fn split_answers(cell: &str) -> Vec<String> {
-    cell.split([',', '，']).map(|part| part.trim().to_owned()).collect()
+pub fn split_answers(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split([',', '，']).map(str::trim)
 }
 
 #[cfg(test)]
@@ -92,7 +113,7 @@ mod tests {
     use super::*;
 
     fn multiple(scoring: Scoring) -> Question {
-        Question { kind: Kind::Multiple, options: 5, key: "ACD".into(), points: 2.0, scoring }
+        Question::new(Kind::Multiple, 5, "ACD", 2.0, scoring)
     }
 
     #[test]
@@ -120,8 +141,7 @@ mod tests {
 
     #[test]
     fn single_choice_with_two_letters_is_wrong_not_an_error() {
-        let q =
-            Question { kind: Kind::Single, options: 4, key: "B".into(), points: 1.0, scoring: Scoring::AllOrNothing };
+        let q = Question::new(Kind::Single, 4, "B", 1.0, Scoring::AllOrNothing);
         assert_eq!(score(&q, &parse("b", &q).unwrap()), 1.0);
         assert_eq!(score(&q, &parse("AB", &q).unwrap()), 0.0);
         assert!(matches!(parse("E", &q), Err(AnswerError::BeyondOptions { .. })));
@@ -129,8 +149,7 @@ mod tests {
 
     #[test]
     fn judge_answers_in_every_spelling() {
-        let q =
-            Question { kind: Kind::Judge, options: 0, key: "错".into(), points: 1.0, scoring: Scoring::AllOrNothing };
+        let q = Question::new(Kind::Judge, 0, "错", 1.0, Scoring::AllOrNothing);
         for wrong_answer in ["对", "√", "T", "t", "true", "正确"] {
             assert_eq!(score(&q, &parse(wrong_answer, &q).unwrap()), 0.0, "{wrong_answer}");
         }
@@ -143,6 +162,6 @@ mod tests {
 
     #[test]
     fn answers_cells_split_on_commas_only() {
-        assert_eq!(split_answers("B,AC,,对，ABD"), vec!["B", "AC", "", "对", "ABD"]);
+        assert_eq!(split_answers("B,AC,,对，ABD").collect::<Vec<_>>(), vec!["B", "AC", "", "对", "ABD"]);
     }
 }

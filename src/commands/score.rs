@@ -1,6 +1,7 @@
 //! `certify score theory` and `certify paper fix-key`: scoring answer sheets against a
 //! paper's key, and correcting a key with every affected sheet rescored.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::json;
@@ -13,7 +14,7 @@ use crate::cli::{PaperFixKeyArgs, ScoreCommand, ScoreTheoryArgs};
 use crate::clock;
 use crate::db::{NewSheet, PaperRead, PaperView, SessionRead};
 use crate::error::{Error, PROBLEM_CAP};
-use crate::import::{self, Cell, ReadOptions, column_letter, format_number};
+use crate::import::{self, Cell, ReadOptions, column_letter, format_number, write_number};
 use crate::output::{align_right, note, table};
 use crate::problem::{Location, Problems};
 use crate::scoring::{self, Question, Response};
@@ -38,12 +39,9 @@ impl Key {
             questions: paper
                 .items
                 .iter()
-                .map(|i| Question {
-                    kind: i.item.item.kind,
-                    options: i.option_order.len(),
-                    key: i.answer.clone(),
-                    points: i.points,
-                    scoring: if i.scoring == "partial" { Scoring::Partial } else { Scoring::AllOrNothing },
+                .map(|i| {
+                    let scoring = if i.scoring == "partial" { Scoring::Partial } else { Scoring::AllOrNothing };
+                    Question::new(i.item.item.kind, i.option_order.len(), &i.answer, i.points, scoring)
                 })
                 .collect(),
             domains: paper.items.iter().map(|i| i.item.item.domain).collect(),
@@ -124,21 +122,22 @@ fn layout(file: &str, header: &[Cell], problems: &mut Problems) -> Option<Layout
     Some(Layout { exam_no: exam_no?, paper, answers: answers? })
 }
 
-fn cell_text(cell: Option<&Cell>) -> Option<String> {
+fn cell_text(cell: Option<&Cell>) -> Option<Cow<'_, str>> {
     match cell? {
-        Cell::Text(t) => Some(t.trim().to_owned()),
-        Cell::Number(x) => Some(format_number(*x)),
-        Cell::Bool(b) => Some(answer::judge_label(*b).to_owned()),
+        Cell::Text(t) => Some(Cow::Borrowed(t.trim())),
+        Cell::Number(x) => Some(Cow::Owned(format_number(*x))),
+        Cell::Bool(b) => Some(Cow::Borrowed(answer::judge_label(*b))),
         _ => None,
     }
 }
 
-/// One scored sheet of the import, for the summary.
+/// One scored sheet of the import, for the summary: totals only, so 100,000 sheets
+/// stay small in memory.
 struct Scored {
     exam_no: String,
     paper: String,
     total: f64,
-    scores: Vec<f64>,
+    by_domain: BTreeMap<Domain, f64>,
 }
 
 fn theory(context: &Context, args: &ScoreTheoryArgs) -> Result<(), Error> {
@@ -153,7 +152,7 @@ fn theory(context: &Context, args: &ScoreTheoryArgs) -> Result<(), Error> {
             session.id, session.id
         )));
     }
-    let already: HashSet<String> = db.current_sheets(&session.id)?.into_keys().collect();
+    let already: HashSet<String> = db.scored_exam_nos(&session.id)?;
     let mut keys: HashMap<String, Key> = HashMap::new();
     for paper in db.session_papers(&session.id)? {
         let view = db.paper(&paper)?.ok_or_else(|| Error::user(format!("试卷 {paper} 不存在")))?;
@@ -168,12 +167,14 @@ fn theory(context: &Context, args: &ScoreTheoryArgs) -> Result<(), Error> {
     let mut scored: Vec<Scored> = Vec::new();
     let mut layout_found: Option<Layout> = None;
     let tx = db.transaction()?;
+    // Reused for every sheet: the stored forms of its answers and scores.
+    let (mut responses_text, mut scores_text) = (String::new(), String::new());
     let is_header = |cells: &[Cell]| {
         cells.iter().any(|c| matches!(c, Cell::Text(t) if ["准考证号", "exam_no"].contains(&t.trim())))
     };
     import::visit_rows(&source, ReadOptions { encoding: args.encoding }, &is_header, &mut |row, cells| {
         if row == 1 {
-            layout_found = layout(&file, &cells, &mut problems);
+            layout_found = layout(&file, cells, &mut problems);
             return Ok(());
         }
         let Some(layout) = &layout_found else { return Ok(()) };
@@ -202,7 +203,7 @@ fn theory(context: &Context, args: &ScoreTheoryArgs) -> Result<(), Error> {
                 Some((_, _, Some(assigned))) => {
                     let given = layout.paper.and_then(|c| cell_text(cells.get(c))).filter(|p| !p.is_empty());
                     match given {
-                        Some(given) if &given != assigned => problems.error(
+                        Some(given) if given.as_ref() != assigned.as_str() => problems.error(
                             at(layout.paper.unwrap_or(0)),
                             format!("试卷 {given} 不是分配给考生 {exam_no} 的试卷（应为 {assigned}）"),
                         ),
@@ -225,16 +226,30 @@ fn theory(context: &Context, args: &ScoreTheoryArgs) -> Result<(), Error> {
             return Ok(());
         };
         let n = key.questions.len();
-        // (question index, text, column) for every answer given.
-        let mut given: Vec<(usize, String, usize)> = Vec::new();
+        let mut responses = vec![Response::Omitted; n];
+        let mut answer = |q: usize, text: &str, column: usize, problems: &mut Problems| match scoring::parse(
+            text,
+            &key.questions[q],
+        ) {
+            Ok(response) => responses[q] = response,
+            Err(e) => problems.error(at(column), format!("第 {} 题：{e}", q + 1)),
+        };
         match &layout.answers {
             Answers::Joined(column) => {
-                let parts = scoring::split_answers(&cell_text(cells.get(*column)).unwrap_or_default());
-                let used = parts.iter().rposition(|p| !p.is_empty()).map(|i| i + 1).unwrap_or(0);
+                let cell = cell_text(cells.get(*column)).unwrap_or_default();
+                let mut used = 0;
+                for (q, text) in scoring::split_answers(&cell).enumerate() {
+                    if text.is_empty() {
+                        continue;
+                    }
+                    used = q + 1;
+                    if q < n {
+                        answer(q, text, *column, &mut problems);
+                    }
+                }
                 if used > n {
                     problems.error(at(*column), format!("答案有 {used} 个，试卷只有 {n} 题"));
                 }
-                given.extend(parts.into_iter().take(n).enumerate().map(|(q, text)| (q, text, *column)));
             }
             Answers::Numbered(columns) => {
                 for &(column, number) in columns {
@@ -245,15 +260,8 @@ fn theory(context: &Context, args: &ScoreTheoryArgs) -> Result<(), Error> {
                         }
                         continue;
                     }
-                    given.push((number - 1, text, column));
+                    answer(number - 1, &text, column, &mut problems);
                 }
-            }
-        }
-        let mut responses = vec![Response::Omitted; n];
-        for (q, text, column) in given {
-            match scoring::parse(&text, &key.questions[q]) {
-                Ok(response) => responses[q] = response,
-                Err(e) => problems.error(at(column), format!("第 {} 题：{e}", q + 1)),
             }
         }
         if problems.errors().count() > errors_before {
@@ -268,18 +276,33 @@ fn theory(context: &Context, args: &ScoreTheoryArgs) -> Result<(), Error> {
         let total: f64 = scores.iter().sum();
         let exam_no = exam_no.expect("checked above");
         let paper = paper_id.expect("checked above");
-        tx.insert_sheet(&NewSheet {
-            session_id: &session.id,
-            exam_no: &exam_no,
-            paper_id: &paper,
-            responses: &responses.iter().map(Response::text).collect::<Vec<_>>().join(","),
-            scores: &scores.iter().map(|s| format_number(*s)).collect::<Vec<_>>().join(","),
-            total,
-            imported_from: &file,
-            source_row: row,
-            scored_at: &now,
-        })?;
-        scored.push(Scored { exam_no, paper, total, scores });
+        let replacing = already.contains(&exam_no);
+        responses_text.clear();
+        scores_text.clear();
+        for (q, (response, score)) in responses.iter().zip(&scores).enumerate() {
+            if q > 0 {
+                responses_text.push(',');
+                scores_text.push(',');
+            }
+            response.write_to(&mut responses_text);
+            write_number(&mut scores_text, *score);
+        }
+        tx.insert_sheet(
+            &NewSheet {
+                session_id: &session.id,
+                exam_no: &exam_no,
+                paper_id: &paper,
+                responses: &responses_text,
+                scores: &scores_text,
+                total,
+                imported_from: &file,
+                source_row: row,
+                scored_at: &now,
+            },
+            replacing,
+        )?;
+        let by_domain = key.by_domain(&scores);
+        scored.push(Scored { exam_no, paper, total, by_domain });
         Ok(())
     })?;
     if layout_found.is_none() && !problems.has_errors() {
@@ -306,33 +329,31 @@ fn print_theory(
 ) -> Result<(), Error> {
     let out = context.out;
     let passed = |s: &Scored| s.total + 1e-9 >= keys[&s.paper].pass_mark;
-    let rows: Vec<serde_json::Value> = scored
-        .iter()
-        .map(|s| {
-            let (name, school, _) = &candidates[&s.exam_no];
-            let domains: BTreeMap<&str, f64> =
-                keys[&s.paper].by_domain(&s.scores).into_iter().map(|(d, v)| (d.code(), v)).collect();
-            json!({
-                "exam_no": s.exam_no,
-                "name": name,
-                "school": school,
-                "paper": s.paper,
-                "theory": s.total,
-                "practical": null,
-                "passed": passed(s),
-                "reason": if passed(s) { serde_json::Value::Null } else { json!("理论不合格") },
-                "domains": domains,
-            })
-        })
-        .collect();
     let n = scored.len() as f64;
     let mean = scored.iter().map(|s| s.total).sum::<f64>() / n;
     let pass_count = scored.iter().filter(|s| passed(s)).count();
-    out.json(
-        &json!({ "session": session, "sheets": scored.len(), "mean": mean, "passed": pass_count, "candidates": rows }),
-    )?;
     if out.json {
-        return Ok(());
+        // Streamed one candidate at a time: 100,000 rows must not become one big value.
+        let head = json!({ "session": session, "sheets": scored.len(), "mean": mean, "passed": pass_count });
+        return out.json_with_list(
+            &head,
+            "candidates",
+            scored.iter().map(|s| {
+                let (name, school, _) = &candidates[&s.exam_no];
+                let domains: BTreeMap<&str, f64> = s.by_domain.iter().map(|(d, v)| (d.code(), *v)).collect();
+                json!({
+                    "exam_no": s.exam_no,
+                    "name": name,
+                    "school": school,
+                    "paper": s.paper,
+                    "theory": s.total,
+                    "practical": null,
+                    "passed": passed(s),
+                    "reason": if passed(s) { serde_json::Value::Null } else { json!("理论不合格") },
+                    "domains": domains,
+                })
+            }),
+        );
     }
     out.line(format!(
         "已评分 {} 份答卷{}：平均分 {:.1}，最高 {}，最低 {}，理论合格 {} 人（{:.1}%）。",
@@ -347,13 +368,13 @@ fn print_theory(
     // Mean percent per domain, over every sheet of this import.
     let mut earned: BTreeMap<Domain, f64> = BTreeMap::new();
     let mut possible: BTreeMap<Domain, f64> = BTreeMap::new();
+    let maxima: HashMap<&String, BTreeMap<Domain, f64>> = keys.iter().map(|(p, k)| (p, k.domain_max())).collect();
     for s in scored {
-        let key = &keys[&s.paper];
-        for (d, v) in key.by_domain(&s.scores) {
-            *earned.entry(d).or_default() += v;
+        for (d, v) in &s.by_domain {
+            *earned.entry(*d).or_default() += v;
         }
-        for (d, v) in key.domain_max() {
-            *possible.entry(d).or_default() += v;
+        for (d, v) in &maxima[&s.paper] {
+            *possible.entry(*d).or_default() += v;
         }
     }
     let shares: Vec<String> = possible
@@ -374,7 +395,6 @@ fn print_theory(
     let mut t = table(header);
     for s in scored {
         let (name, school, _) = &candidates[&s.exam_no];
-        let by_domain = keys[&s.paper].by_domain(&s.scores);
         let mut row = vec![
             s.exam_no.clone(),
             name.clone(),
@@ -382,7 +402,7 @@ fn print_theory(
             s.paper.rsplit('-').next().unwrap_or("").to_owned() + " 卷",
             format_number(s.total),
         ];
-        row.extend(domains.iter().map(|d| format_number(by_domain.get(d).copied().unwrap_or(0.0))));
+        row.extend(domains.iter().map(|d| format_number(s.by_domain.get(d).copied().unwrap_or(0.0))));
         row.push(if passed(s) { "合格".into() } else { "不合格".into() });
         t.add_row(row);
     }
@@ -424,7 +444,7 @@ pub fn fix_key(context: &Context, args: &PaperFixKeyArgs) -> Result<(), Error> {
     if new_answer == old_question.key {
         return Err(Error::user(format!("第 {} 题的答案已经是 {new_answer}，无需更正", args.question)));
     }
-    let new_question = Question { key: new_answer.clone(), ..old_question.clone() };
+    let new_question = old_question.with_key(&new_answer);
 
     let sheets = db.sheets_of_paper(&paper.id)?;
     let mut names: HashMap<(String, String), String> = HashMap::new();

@@ -207,6 +207,13 @@ pub trait SessionRead: Read + Sized {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Exam numbers that have a sheet in force.
+    fn scored_exam_nos(&self, session: &str) -> Result<std::collections::HashSet<String>, Error> {
+        let mut statement = self.conn().prepare("SELECT exam_no FROM sheets WHERE session_id = ?1 AND current = 1")?;
+        let rows = statement.query_map([session], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// How many replaced (no longer in force) sheets each candidate has.
     fn replaced_sheets(&self, session: &str) -> Result<HashMap<String, i64>, Error> {
         let mut statement = self
@@ -289,13 +296,15 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Stores a sheet; a sheet already in force for the candidate is kept as history.
-    pub fn insert_sheet(&self, sheet: &NewSheet<'_>) -> Result<(), Error> {
-        self.tx
-            .prepare_cached(
-                "UPDATE sheets SET current = 0, replaced_at = ?3 WHERE session_id = ?1 AND exam_no = ?2 AND current = 1",
-            )?
-            .execute(params![sheet.session_id, sheet.exam_no, sheet.scored_at])?;
+    /// Stores a sheet; `replacing` keeps the sheet in force so far as history.
+    pub fn insert_sheet(&self, sheet: &NewSheet<'_>, replacing: bool) -> Result<(), Error> {
+        if replacing {
+            self.tx
+                .prepare_cached(
+                    "UPDATE sheets SET current = 0, replaced_at = ?3 WHERE session_id = ?1 AND exam_no = ?2 AND current = 1",
+                )?
+                .execute(params![sheet.session_id, sheet.exam_no, sheet.scored_at])?;
+        }
         self.tx
             .prepare_cached(
                 "INSERT INTO sheets (session_id, exam_no, paper_id, responses, scores, total, imported_from, source_row, scored_at) \

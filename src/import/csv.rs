@@ -6,6 +6,7 @@
 //! encoding is an error naming the row, never silently mangled text. Rows are numbered
 //! as a spreadsheet shows them, the header being row 1.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use encoding_rs::GB18030;
@@ -33,15 +34,15 @@ impl FromStr for TextEncoding {
     }
 }
 
-/// Decodes bytes per `encoding`; the error names the first bad row.
-pub fn decode(name: &str, bytes: &[u8], encoding: TextEncoding) -> Result<String, Error> {
+/// Decodes bytes per `encoding` (UTF-8 without copying); the error names the first bad row.
+pub fn decode<'a>(name: &str, bytes: &'a [u8], encoding: TextEncoding) -> Result<Cow<'a, str>, Error> {
     const BOM: &[u8] = b"\xEF\xBB\xBF";
     let bad_row = |valid_up_to: usize| bytes[..valid_up_to].iter().filter(|&&b| b == b'\n').count() + 1;
     match encoding {
         TextEncoding::Auto | TextEncoding::Utf8 => {
             let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
             match std::str::from_utf8(body) {
-                Ok(text) => Ok(text.to_owned()),
+                Ok(text) => Ok(Cow::Borrowed(text)),
                 Err(_) if encoding == TextEncoding::Auto && !bytes.starts_with(BOM) => decode_gbk(name, bytes),
                 Err(e) => Err(Error::user(format!(
                     "{}:{}: 这一行不是有效的 UTF-8 文本；如果文件是用 Excel 另存的普通 CSV，请加 --encoding gbk",
@@ -54,9 +55,9 @@ pub fn decode(name: &str, bytes: &[u8], encoding: TextEncoding) -> Result<String
     }
 }
 
-fn decode_gbk(name: &str, bytes: &[u8]) -> Result<String, Error> {
+fn decode_gbk<'a>(name: &str, bytes: &'a [u8]) -> Result<Cow<'a, str>, Error> {
     match GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
-        Some(text) => Ok(text.into_owned()),
+        Some(text) => Ok(Cow::Owned(text.into_owned())),
         None => {
             // Find the first line that does not decode, so the user can look at it.
             let mut row = 1;
@@ -126,11 +127,26 @@ impl CsvImporter {
         let text = decode(&source.name, &source.bytes, options.encoding)?;
         let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
         let mut record = csv::StringRecord::new();
+        // One buffer of cells for the whole file, refilled in place: a 100,000-row file
+        // of 100 answers would otherwise allocate ten million small strings.
+        let mut cells: Vec<Cell> = Vec::new();
         let mut row = 0;
         loop {
             row += 1;
             match reader.read_record(&mut record) {
-                Ok(true) => visit(row, record.iter().map(text_cell).collect())?,
+                Ok(true) => {
+                    cells.resize_with(record.len(), || Cell::Text(String::new()));
+                    for (cell, field) in cells.iter_mut().zip(record.iter()) {
+                        match cell {
+                            Cell::Text(text) => {
+                                text.clear();
+                                text.push_str(field);
+                            }
+                            other => *other = Cell::Text(field.to_owned()),
+                        }
+                    }
+                    visit(row, &cells)?
+                }
                 Ok(false) => return Ok(()),
                 Err(e) => {
                     return Err(Error::user(format!("{}:{row}: CSV 格式有误（{e}）；请检查引号是否成对", source.name)));

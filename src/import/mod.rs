@@ -131,7 +131,8 @@ pub struct ReadOptions {
 }
 
 /// Called for each row of a table: (row number as a spreadsheet shows it, cells).
-pub type RowVisitor<'a> = dyn FnMut(usize, Vec<Cell>) -> Result<(), Error> + 'a;
+/// The cells are lent for the call only: the reader reuses them for the next row.
+pub type RowVisitor<'a> = dyn FnMut(usize, &[Cell]) -> Result<(), Error> + 'a;
 
 /// A reader for one file format.
 pub trait Importer {
@@ -243,7 +244,15 @@ pub fn read_all(
 
 /// A number as text: whole numbers without a decimal point (`6`, not `6.0`).
 pub fn format_number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { x.to_string() }
+    let mut out = String::new();
+    write_number(&mut out, x);
+    out
+}
+
+/// Appends a number as [`format_number`] writes it, without allocating.
+pub fn write_number(out: &mut String, x: f64) {
+    use std::fmt::Write;
+    let _ = if x.fract() == 0.0 && x.abs() < 1e15 { write!(out, "{}", x as i64) } else { write!(out, "{x}") };
 }
 
 /// Spreadsheet column letters: 0 → A, 25 → Z, 26 → AA.

@@ -67,7 +67,7 @@ impl Importer for XlsxImporter {
             return Err(Error::user(format!("{}: 工作簿里没有工作表", source.name)));
         };
         for (index, cells) in rows.into_iter().enumerate() {
-            visit(index + 1, cells)?;
+            visit(index + 1, &cells)?;
         }
         Ok(())
     }

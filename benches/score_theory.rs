@@ -1,0 +1,135 @@
+//! Theory scoring at scale, against the target of the sessions issue: scoring 100,000
+//! response sheets of 100 items from one CSV in at most 5 s, with peak memory under
+//! 200 MB (the file is streamed row by row).
+//!
+//! The bench builds a real workspace with the release binary: a 100-item paper pair
+//! from the bundled bank, a session of 100,000 fictional candidates, rehearsal answers
+//! from `certify simulate`, then times `certify score theory` and reads its peak
+//! resident memory through `/usr/bin/time`. Setup steps are timed for the record.
+//! Run with `cargo bench --bench score_theory`; exits non-zero when a target is missed.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BLUEPRINT: &str = r#"
+name = "基准 100 题"
+level = "四级"
+pass_mark = 60
+forms = 2
+max_overlap = 1.0
+[[section]]
+kind = "judge"
+count = 20
+points = 1
+[[section]]
+kind = "single"
+count = 60
+points = 1
+[[section]]
+kind = "multiple"
+count = 20
+points = 1
+[domains]
+ethics = 5
+policy = 5
+feeding = 20
+daily-care = 15
+hygiene = 20
+safety = 15
+development = 15
+partnership = 5
+[difficulty]
+easy = 20
+medium = 70
+hard = 10
+"#;
+
+/// A fictional ID number with a valid check character (area 990101 belongs to no region).
+fn fictional_id(n: usize) -> String {
+    let day = 19800101 + (n % 28) as u32 + 100 * ((n / 28) % 12) as u32 + 10000 * ((n / 336) % 20) as u32;
+    let first17 = format!("990101{day}{:03}", (n / 6720) % 1000);
+    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first17.chars().zip(weights).map(|(c, w)| c.to_digit(10).unwrap() * w).sum();
+    format!("{first17}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+/// Runs certify; returns (wall time, peak resident set in KiB when /usr/bin/time is there).
+fn certify(db: &Path, args: &[&str]) -> (Duration, Option<u64>) {
+    let timer = Path::new("/usr/bin/time");
+    let mut command = if timer.exists() {
+        let mut c = Command::new(timer);
+        c.args(["-f", "%M"]).arg(env!("CARGO_BIN_EXE_certify"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_certify"))
+    };
+    let start = Instant::now();
+    let output = command.arg("--db").arg(db).args(args).output().expect("run certify");
+    let elapsed = start.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "certify {args:?}: {stderr}");
+    let peak = if timer.exists() { stderr.lines().last().and_then(|l| l.trim().parse().ok()) } else { None };
+    (elapsed, peak)
+}
+
+fn main() {
+    let n: usize = std::env::var("BENCH_SHEETS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("bench.db");
+    let path = |name: &str| dir.path().join(name).to_str().expect("UTF-8").to_owned();
+
+    certify(&db, &["init"]);
+    std::fs::write(dir.path().join("bp.toml"), BLUEPRINT).expect("blueprint");
+    let built = Command::new(env!("CARGO_BIN_EXE_certify"))
+        .arg("--db")
+        .arg(&db)
+        .args(["build-paper", "--blueprint", &path("bp.toml"), "--seed", "1", "--json"])
+        .output()
+        .expect("build");
+    let built: serde_json::Value = serde_json::from_slice(&built.stdout).expect("build-paper JSON");
+    let papers: Vec<String> =
+        built["papers"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect();
+    certify(&db, &["session", "create", "--id", "BENCH", "--level", "四级", "--date", "2026-12-05"]);
+
+    let mut csv = String::from("准考证号,姓名,身份证号,培训机构\n");
+    for i in 0..n {
+        csv.push_str(&format!("B{i:07},考生{i},{},培训学校{}\n", fictional_id(i), i % 17));
+    }
+    std::fs::write(dir.path().join("candidates.csv"), csv).expect("candidates");
+    let (import, _) = certify(&db, &["candidates", "import", "--session", "BENCH", &path("candidates.csv")]);
+    let (assign, _) = certify(&db, &["session", "assign", "--session", "BENCH", "--papers", &papers.join(",")]);
+    let (simulate, _) = certify(&db, &["simulate", "--session", "BENCH", "--out", &path("rehearsal")]);
+    let responses = dir.path().join("rehearsal/theory-responses.csv");
+    let size = std::fs::metadata(&responses).expect("responses").len();
+    println!(
+        "setup (for the record): {n} candidates imported in {:.2} s, assigned in {:.2} s, rehearsal answers written in {:.2} s ({:.1} MiB CSV)",
+        import.as_secs_f64(),
+        assign.as_secs_f64(),
+        simulate.as_secs_f64(),
+        size as f64 / 1048576.0
+    );
+
+    let (elapsed, peak) =
+        certify(&db, &["--json", "score", "theory", "--session", "BENCH", responses.to_str().unwrap()]);
+    let seconds = elapsed.as_secs_f64();
+    let mut ok = seconds <= 5.0;
+    println!(
+        "score theory: {n} sheets × 100 items   {seconds:>7.3} s   target ≤ 5 s    {}",
+        if seconds <= 5.0 { "ok" } else { "MISSED" }
+    );
+    match peak {
+        Some(kib) => {
+            let mib = kib as f64 / 1024.0;
+            ok &= mib < 200.0;
+            println!(
+                "score theory: peak resident memory        {mib:>7.1} MiB target < 200 MiB {}",
+                if mib < 200.0 { "ok" } else { "MISSED" }
+            );
+        }
+        None => println!("score theory: peak memory not measured (/usr/bin/time is not installed)"),
+    }
+    if !ok {
+        std::process::exit(1);
+    }
+}
