@@ -20,37 +20,7 @@ use certify::blueprint;
 use certify::rng::Rng;
 use certify::vocabulary::{Difficulty, Domain, Kind};
 
-const BLUEPRINT: &str = r#"
-name = "基准 100 题"
-level = "四级"
-forms = 1
-max_overlap = 0.2
-[[section]]
-kind = "judge"
-count = 20
-points = 1
-[[section]]
-kind = "single"
-count = 70
-points = 1
-[[section]]
-kind = "multiple"
-count = 10
-points = 1
-[domains]
-ethics = 5
-policy = 5
-feeding = 20
-daily-care = 15
-hygiene = 20
-safety = 15
-development = 15
-partnership = 5
-[difficulty]
-easy = 20
-medium = 70
-hard = 10
-"#;
+const BLUEPRINT: &str = include_str!("blueprint-100.toml");
 
 /// 50,000 items over every cell, each with a calibrated facility inside its band.
 fn generated_bank(n: usize) -> Vec<Candidate> {

@@ -12,38 +12,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BLUEPRINT: &str = r#"
-name = "基准 100 题"
-level = "四级"
-pass_mark = 60
-forms = 2
-max_overlap = 1.0
-[[section]]
-kind = "judge"
-count = 20
-points = 1
-[[section]]
-kind = "single"
-count = 60
-points = 1
-[[section]]
-kind = "multiple"
-count = 20
-points = 1
-[domains]
-ethics = 5
-policy = 5
-feeding = 20
-daily-care = 15
-hygiene = 20
-safety = 15
-development = 15
-partnership = 5
-[difficulty]
-easy = 20
-medium = 70
-hard = 10
-"#;
+const BLUEPRINT: &str = include_str!("blueprint-100.toml");
 
 /// A fictional ID number with a valid check character (area 990101 belongs to no region).
 fn fictional_id(n: usize) -> String {
@@ -84,7 +53,7 @@ fn main() {
     let built = Command::new(env!("CARGO_BIN_EXE_certify"))
         .arg("--db")
         .arg(&db)
-        .args(["build-paper", "--blueprint", &path("bp.toml"), "--seed", "1", "--json"])
+        .args(["build-paper", "--blueprint", &path("bp.toml"), "--forms", "2", "--seed", "1", "--json"])
         .output()
         .expect("build");
     let built: serde_json::Value = serde_json::from_slice(&built.stdout).expect("build-paper JSON");

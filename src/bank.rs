@@ -137,29 +137,9 @@ fn valid_id(id: &str) -> bool {
         && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-/// Reads a text field. Numbers are refused: Excel turns long numbers and leading-zero
-/// codes into floats, and guessing them back is how wrong data gets in.
+/// Reads a text field of an item record (see [`Record::text`]).
 fn text_of(record: &Record, key: &str, problems: &mut Problems) -> Option<String> {
-    let field = record.get(key)?;
-    match &field.cell {
-        Cell::Text(text) => Some(text.trim().to_owned()),
-        Cell::Number(_) => {
-            problems.error(
-                field.location.clone(),
-                format!(
-                    "「{}」是数字单元格；Excel 会改写长数字和以 0 开头的编号。请把这一列设为「文本」格式后重新输入",
-                    ITEM_SCHEMA.label_of(key)
-                ),
-            );
-            None
-        }
-        Cell::Bool(b) => Some(answer::judge_label(*b).to_owned()),
-        Cell::List(_) => {
-            problems.error(field.location.clone(), format!("「{}」应是一段文字，不是列表", ITEM_SCHEMA.label_of(key)));
-            None
-        }
-        Cell::Empty => None,
-    }
+    record.text(key, ITEM_SCHEMA.label_of(key), problems)
 }
 
 /// Reads a list field: a TOML array, or text separated by `;` `；` `,` `，` `、` or new lines.

@@ -44,25 +44,7 @@ pub struct Candidate {
 }
 
 fn text(record: &Record, key: &str, what: &str, problems: &mut Problems) -> Option<String> {
-    let field = record.get(key)?;
-    match &field.cell {
-        Cell::Text(text) => Some(text.trim().to_owned()),
-        Cell::Number(_) => {
-            problems.error(
-                field.location.clone(),
-                format!(
-                    "「{what}」是数字单元格：Excel 会把长数字改成科学计数法并丢掉末位或开头的 0。\
-                     请把这一列设为「文本」格式，重新输入后再导入"
-                ),
-            );
-            None
-        }
-        Cell::Bool(_) | Cell::List(_) => {
-            problems.error(field.location.clone(), format!("「{what}」应是文字"));
-            None
-        }
-        Cell::Empty => None,
-    }
+    record.text(key, what, problems)
 }
 
 /// Checks one row; `today` bounds birth dates.

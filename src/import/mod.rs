@@ -65,6 +65,32 @@ impl Record {
         self.fields.get(key).filter(|field| !field.cell.is_empty())
     }
 
+    /// A text field, trimmed. Numbers are refused: Excel turns long numbers and
+    /// leading-zero codes into floats, and guessing them back is how wrong data gets in.
+    /// `label` names the field in the message.
+    pub fn text(&self, key: &str, label: &str, problems: &mut Problems) -> Option<String> {
+        let field = self.get(key)?;
+        match &field.cell {
+            Cell::Text(text) => Some(text.trim().to_owned()),
+            Cell::Bool(b) => Some(b.to_string()),
+            Cell::Number(_) => {
+                problems.error(
+                    field.location.clone(),
+                    format!(
+                        "「{label}」是数字单元格：Excel 会把长数字改成科学计数法、丢掉开头的 0。\
+                         请把这一列设为「文本」格式，重新输入后再导入"
+                    ),
+                );
+                None
+            }
+            Cell::List(_) => {
+                problems.error(field.location.clone(), format!("「{label}」应是一段文字，不是列表"));
+                None
+            }
+            Cell::Empty => None,
+        }
+    }
+
     /// The location of `key` if present, else the record's own.
     pub fn location_of(&self, key: &str) -> Location {
         self.fields.get(key).map(|f| f.location.clone()).unwrap_or_else(|| self.location.clone())
