@@ -1,10 +1,12 @@
-//! Embeds the bundled question bank (question-banks/items/*.toml) into the binary, so
-//! `certify init` works from any directory.
+//! Embeds the bundled question bank (question-banks/items/*.toml) and practical rubrics
+//! (question-banks/rubrics/*.toml) into the binary, so `certify init` works from any
+//! directory.
 
 use std::path::Path;
 
-fn main() {
-    let dir = Path::new("question-banks/items");
+/// `pub static NAME: &[(&str, &str)]` listing (file name, contents) of `dir/*.toml`.
+fn embed(dir: &str, name: &str) -> String {
+    let dir = Path::new(dir);
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|entries| {
@@ -16,16 +18,22 @@ fn main() {
         })
         .unwrap_or_default();
     files.sort();
-    let mut code = String::from(
-        "/// (file name, contents) of each bundled bank file, in name order.\npub static FILES: &[(&str, &str)] = &[\n",
+    let mut code = format!(
+        "/// (file name, contents) of each bundled file in {}, in name order.\npub static {name}: &[(&str, &str)] = &[\n",
+        dir.display()
     );
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
-        let absolute = std::fs::canonicalize(path).expect("bank file path");
-        let name = path.file_name().and_then(|n| n.to_str()).expect("UTF-8 file name");
-        code.push_str(&format!("    ({name:?}, include_str!({:?})),\n", absolute.display().to_string()));
+        let absolute = std::fs::canonicalize(path).expect("bundled file path");
+        let file = path.file_name().and_then(|n| n.to_str()).expect("UTF-8 file name");
+        code.push_str(&format!("    ({file:?}, include_str!({:?})),\n", absolute.display().to_string()));
     }
     code.push_str("];\n");
+    code
+}
+
+fn main() {
+    let code = embed("question-banks/items", "FILES") + &embed("question-banks/rubrics", "RUBRIC_FILES");
     let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("bundled_bank.rs");
     std::fs::write(out, code).expect("write bundled_bank.rs");
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole exam cycle on rehearsal data, as an exam office would run it:
-# init → build-paper → session → candidates → assign → simulate → score.
+# init → build-paper → session → candidates → assign → draw → simulate → score theory
+# → grade practical → status.
 #
 #   bash examples/full-cycle.sh [WORK_DIR]
 #
@@ -31,19 +32,27 @@ echo "试卷：$papers"
 
 step "3. 新建考试批次并导入考生名单"
 session=2026-12-BJ01
-certify session create --id "$session" --level 四级 --date 2026-12-05 --site "北京朝阳考点" --name "2026年12月保育师四级"
+certify session create --id "$session" --level 四级 --date 2026-12-05 --site "北京朝阳考点" --name "2026年12月保育师四级" \
+    --practical "$here/practical-plan.toml"
 certify candidates import --session "$session" "$here/candidates.csv"
 
 step "4. 分配试卷（按准考证号轮流发 A、B 卷）"
 certify session assign --session "$session" --papers "$papers"
 
-step "5. 生成演练答卷"
+step "5. 实操抽签（每人 1 个护理任务、1 个学前任务）"
+certify practical draw --session "$session" --seed 2026
+
+step "6. 生成演练数据（理论答卷、三位考评员的实操评分）"
 certify simulate --session "$session" --seed 7 --out "$work/rehearsal"
 
-step "6. 理论评分"
+step "7. 理论评分"
 certify score theory --session "$session" "$work/rehearsal/theory-responses.csv"
 
-step "7. 查看批次"
+step "8. 导入实操评分，查看进度与考评员一致性"
+certify grade import --session "$session" "$work/rehearsal/practical-grades.csv"
+certify grade status --session "$session" --agreement | tail -12
+
+step "9. 查看批次"
 certify session show "$session" | head -8
 
 printf '\n完成。工作区：%s\n' "$work"

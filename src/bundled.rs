@@ -1,5 +1,5 @@
-//! The question bank that ships inside the binary (written by us, in
-//! `question-banks/items/`), loaded by `certify init`.
+//! The question bank and practical rubrics that ship inside the binary (written by us,
+//! in `question-banks/`), loaded by `certify init`.
 
 use crate::import::Source;
 
@@ -7,9 +7,18 @@ include!(concat!(env!("OUT_DIR"), "/bundled_bank.rs"));
 
 /// The bundled bank files as import sources, named `内置题库/<file>`.
 pub fn sources() -> Vec<Source> {
-    FILES
+    as_sources(FILES, "内置题库")
+}
+
+/// The bundled rubric files as import sources, named `内置评分表/<file>`.
+pub fn rubric_sources() -> Vec<Source> {
+    as_sources(RUBRIC_FILES, "内置评分表")
+}
+
+fn as_sources(files: &[(&str, &str)], folder: &str) -> Vec<Source> {
+    files
         .iter()
-        .map(|(name, text)| Source { name: format!("内置题库/{name}"), bytes: text.as_bytes().to_vec() })
+        .map(|(name, text)| Source { name: format!("{folder}/{name}"), bytes: text.as_bytes().to_vec() })
         .collect()
 }
 
@@ -35,5 +44,21 @@ mod tests {
         let all: Vec<String> = problems.errors().chain(problems.warnings()).map(ToString::to_string).collect();
         assert!(all.is_empty(), "{all:#?}");
         assert_eq!(items.len(), records.len());
+    }
+
+    #[test]
+    fn bundled_rubrics_are_valid_and_cover_both_categories() {
+        let sources = rubric_sources();
+        assert!(sources.len() >= 12, "{} rubrics", sources.len());
+        let mut categories = std::collections::BTreeMap::new();
+        for source in &sources {
+            let text = std::str::from_utf8(&source.bytes).unwrap();
+            let rubric = crate::rubric::parse(&source.name, text)
+                .unwrap_or_else(|p| panic!("{:#?}", p.errors().map(ToString::to_string).collect::<Vec<_>>()));
+            assert!(!rubric.vetoes.is_empty(), "{} has no veto", rubric.id);
+            *categories.entry(rubric.category.clone()).or_insert(0) += 1;
+        }
+        assert!(categories.get("护理").copied().unwrap_or(0) >= 6, "{categories:?}");
+        assert!(categories.get("学前").copied().unwrap_or(0) >= 4, "{categories:?}");
     }
 }

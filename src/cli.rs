@@ -60,6 +60,126 @@ pub enum Command {
     Score(ScoreCommand),
     /// 生成演练数据：为批次内考生模拟答卷，供考前演练整个流程
     Simulate(SimulateArgs),
+    /// 实操评分表：导入、列表、查看
+    #[command(subcommand)]
+    Rubric(RubricCommand),
+    /// 实操考核：抽签、查看抽签结果
+    #[command(subcommand)]
+    Practical(PracticalCommand),
+    /// 实操评分：考评员逐步录入（不带子命令），或 import / status / resolve
+    Grade(GradeCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RubricCommand {
+    /// 导入评分表文件或文件夹（.toml）；有任何错误则全部不导入
+    Import {
+        /// 评分表文件或文件夹
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// 列出评分表
+    List {
+        /// 只列出适用于该等级的
+        #[arg(long, value_parser = parse_level, value_name = "L")]
+        level: Option<Level>,
+    },
+    /// 显示一张评分表的全部步骤、分值、扣分规则和否决项
+    Show {
+        /// 任务编号，如 CARE-FEED-01
+        #[arg(value_name = "TASK_ID")]
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PracticalCommand {
+    /// 每位考生按批次的实操方案随机抽取任务（按种子可复现，只能抽一次）
+    Draw {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+        /// 随机种子；不写则随机生成并记录
+        #[arg(long, value_name = "S")]
+        seed: Option<u64>,
+    },
+    /// 查看批次的抽签结果
+    Show {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct GradeCommand {
+    #[command(subcommand)]
+    pub command: Option<GradeSubcommand>,
+    #[command(flatten)]
+    pub entry: GradeEntryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GradeEntryArgs {
+    /// 批次编号
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    /// 准考证号
+    #[arg(long, value_name = "EXAM_NO")]
+    pub candidate: Option<String>,
+    /// 任务编号（考生抽到的任务）
+    #[arg(long, value_name = "TASK_ID")]
+    pub task: Option<String>,
+    /// 考评员姓名
+    #[arg(long, value_name = "NAME")]
+    pub examiner: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GradeSubcommand {
+    /// 批量导入评分（.csv / .xlsx：准考证号、任务、考评员、步骤、得分，或 否决）；有任何错误则全部不导入
+    Import {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+        /// 评分文件
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// CSV 文件编码：auto 自动识别，或指定 utf-8、gbk
+        #[arg(long, default_value = "auto", value_name = "ENCODING")]
+        encoding: TextEncoding,
+    },
+    /// 评分进度：缺评、待仲裁、否决、每位考生的实操成绩
+    Status {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+        /// 同时计算考评员一致性（ICC）和各考评员的宽严程度
+        #[arg(long)]
+        agreement: bool,
+    },
+    /// 仲裁：考评员分差过大的任务，由仲裁人给出最终分数
+    Resolve {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+        /// 准考证号
+        #[arg(long, value_name = "EXAM_NO")]
+        candidate: String,
+        /// 任务编号
+        #[arg(long, value_name = "TASK_ID")]
+        task: String,
+        /// 仲裁分数（0–100）
+        #[arg(long, value_name = "N")]
+        score: f64,
+        /// 仲裁人姓名
+        #[arg(long, value_name = "NAME")]
+        examiner: String,
+        /// 仲裁理由（会记录下来）
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +199,15 @@ pub enum SessionCommand {
     },
     /// 给考生分配试卷：按准考证号顺序轮流发 A、B 卷，相邻考生拿到不同的卷
     Assign(SessionAssignArgs),
+    /// 设置或更换批次的实操考核方案（抽签前）
+    SetPractical {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+        /// 实操考核方案（TOML 文件），示例见 examples/practical-plan.toml
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -165,7 +294,7 @@ pub struct SimulateArgs {
     /// 随机种子（相同种子生成相同的演练数据）
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
-    /// 输出文件夹：写入 theory-responses.csv（可直接用于 certify score theory）
+    /// 输出文件夹：写入 theory-responses.csv（用于 certify score theory）；已抽签时还写入 practical-grades.csv（用于 certify grade import）
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 }

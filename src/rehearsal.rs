@@ -156,3 +156,50 @@ mod tests {
         assert!((chance(0.65, 0.0) - 0.65).abs() < 1e-9);
     }
 }
+
+/// Examiners of rehearsal data: six people in rotating panels of three.
+pub const EXAMINERS: [&str; 6] = ["王考评", "李考评", "张考评", "刘考评", "陈考评", "杨考评"];
+
+/// One examiner's rehearsal entry for one task: (step id, points) and vetoes marked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimEntry {
+    pub examiner: &'static str,
+    pub steps: Vec<(String, f64)>,
+    pub vetoes: Vec<String>,
+}
+
+/// Plausible entries of `examiners` examiners for one candidate's task: the candidate's
+/// true quality, each examiner's own leniency and a little noise per step, in half
+/// points. About one task in fifty is vetoed by a majority, one in fifty by a single
+/// examiner only.
+pub fn practical_entries(
+    seed: u64,
+    exam_no: &str,
+    rubric: &crate::rubric::Rubric,
+    panel: usize,
+    examiners: usize,
+) -> Vec<SimEntry> {
+    let mut rng = Rng::new(seed, &format!("simulate/practical/{exam_no}/{}", rubric.id));
+    let quality = (0.78 + 0.12 * normal(&mut rng)).clamp(0.2, 1.0);
+    let veto_draw = rng.unit();
+    (0..examiners)
+        .map(|k| {
+            let examiner = EXAMINERS[(panel + k) % EXAMINERS.len()];
+            // A fixed leniency per examiner, the same in every task.
+            let leniency = [0.0, 0.02, -0.02, 0.01, -0.01, 0.03][(panel + k) % EXAMINERS.len()];
+            let steps = rubric
+                .steps()
+                .map(|step| {
+                    let f = (quality + leniency + 0.05 * normal(&mut rng)).clamp(0.0, 1.0);
+                    (step.id.clone(), (step.points * f * 2.0).round() / 2.0)
+                })
+                .collect();
+            let vetoed = match rubric.vetoes.first() {
+                Some(_) if veto_draw < 0.02 => k < examiners / 2 + 1,
+                Some(_) if veto_draw < 0.04 => k == 0,
+                _ => false,
+            };
+            SimEntry { examiner, steps, vetoes: if vetoed { vec![rubric.vetoes[0].id.clone()] } else { Vec::new() } }
+        })
+        .collect()
+}

@@ -20,10 +20,12 @@ use crate::settings;
 /// A new workspace is built in a temporary file beside `path` and renamed into place
 /// only when complete, so a failure never leaves a half-made database behind.
 pub fn create_workspace(path: &Path, with_bank: bool) -> Result<(Db, ImportReport), Error> {
-    let load = |db: &mut Db| {
+    let load = |db: &mut Db| -> Result<ImportReport, Error> {
         if with_bank {
             let options = ImportOptions { only_new_ids: true, ..ImportOptions::default() };
-            import_sources(db, &bundled::sources(), options)
+            let report = import_sources(db, &bundled::sources(), options)?;
+            super::practical::import_rubrics(db, &bundled::rubric_sources(), true)?;
+            Ok(report)
         } else {
             Ok(ImportReport::default())
         }

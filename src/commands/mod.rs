@@ -8,6 +8,7 @@ mod bank;
 mod blueprint;
 mod init;
 mod paper;
+mod practical;
 mod score;
 mod session;
 mod simulate;
@@ -56,5 +57,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Candidates(command) => session::candidates(&context, &command),
         Command::Score(command) => score::run(&context, &command),
         Command::Simulate(args) => simulate::run(&context, &args),
+        Command::Rubric(command) => practical::rubric(&context, &command),
+        Command::Practical(command) => practical::practical(&context, &command),
+        Command::Grade(command) => practical::grade(&context, &command),
     }
 }

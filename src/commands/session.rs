@@ -12,7 +12,7 @@ use crate::clock;
 use crate::db::{Db, NewCandidate, NewSession, PaperRead, SessionRead, SessionRow};
 use crate::error::Error;
 use crate::idcard;
-use crate::import::{self, ReadOptions};
+use crate::import::{self, ReadOptions, format_number};
 use crate::output::{align_right, table};
 use crate::problem::Problems;
 use crate::roster::{self, CANDIDATE_SCHEMA};
@@ -23,6 +23,7 @@ pub fn run(context: &Context, command: &SessionCommand) -> Result<(), Error> {
         SessionCommand::List => list(context),
         SessionCommand::Show { id, full_id } => show(context, id, *full_id),
         SessionCommand::Assign(args) => assign(context, args),
+        SessionCommand::SetPractical { session, file } => set_practical(context, session, file),
     }
 }
 
@@ -51,9 +52,8 @@ fn create(context: &Context, args: &SessionCreateArgs) -> Result<(), Error> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| Error::user(format!("{}: 无法读取实操考核方案（{e}）", path.display())))?;
-            toml::from_str::<toml::Table>(&text).map_err(|e| {
-                Error::user(format!("{}: 实操考核方案不是有效的 TOML（{}）", path.display(), e.message()))
-            })?;
+            crate::practical::parse_plan(&text)
+                .map_err(|e| Error::user(format!("{}: 实操考核方案有误，{e}", path.display())))?;
             Some(text)
         }
         None => None,
@@ -285,4 +285,30 @@ fn assign(context: &Context, args: &SessionAssignArgs) -> Result<(), Error> {
         out.line(format!("{paper}：{count} 人"))?;
     }
     out.line(format!("已按准考证号顺序为 {} 名考生轮流分配 {} 套试卷。", dealt.len(), papers.len()))
+}
+
+fn set_practical(context: &Context, session_id: &str, path: &std::path::Path) -> Result<(), Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::user(format!("{}: 无法读取实操考核方案（{e}）", path.display())))?;
+    let plan = crate::practical::parse_plan(&text)
+        .map_err(|e| Error::user(format!("{}: 实操考核方案有误，{e}", path.display())))?;
+    let mut db = context.workspace()?;
+    let session = find_session(&db, session_id)?;
+    if !crate::db::PracticalRead::draws(&db, &session.id)?.is_empty() {
+        return Err(Error::user(format!("批次 {} 已经抽过签，不能再更换实操考核方案", session.id)));
+    }
+    let tx = db.transaction()?;
+    tx.set_practical_plan(&session.id, &text)?;
+    tx.commit()?;
+    let out = context.out;
+    out.json(&json!({ "session": session.id, "plan": plan }))?;
+    let draws: Vec<String> =
+        plan.draw.iter().map(|d| format!("{} {} 个（{}%）", d.category, d.count, format_number(d.weight))).collect();
+    out.line(format!(
+        "已设置批次 {} 的实操考核方案：每位考生抽 {}；每个任务至少 {} 位考评员，分差超过 {} 分须仲裁。",
+        session.id,
+        draws.join("、"),
+        plan.examiners_min,
+        format_number(plan.discrepancy)
+    ))
 }

@@ -45,10 +45,85 @@ pub fn run(context: &Context, args: &SimulateArgs) -> Result<(), Error> {
     let sheet = Sheet { name: "答卷".into(), headers, rows };
     let path = args.out.join("theory-responses.csv");
     spreadsheet::write_file_atomically(&path, &spreadsheet::csv_bytes(&sheet)?)?;
+    let grades = practical_grades(&db, &session.id, args)?;
     let out = context.out;
-    out.json(&json!({ "session": session.id, "seed": args.seed, "theory_responses": path.display().to_string(), "sheets": assigned.len() }))?;
+    out.json(&json!({
+        "session": session.id,
+        "seed": args.seed,
+        "theory_responses": path.display().to_string(),
+        "sheets": assigned.len(),
+        "practical_grades": grades.as_ref().map(|(p, _)| p.display().to_string()),
+        "grade_rows": grades.as_ref().map(|(_, n)| *n),
+    }))?;
     out.line(format!("已为 {} 名考生生成演练答卷：{}", assigned.len(), display(&path)))?;
-    out.line(format!("评分：certify score theory --session {} {}", session.id, display(&path)))
+    out.line(format!("评分：certify score theory --session {} {}", session.id, display(&path)))?;
+    match grades {
+        Some((grades_path, rows)) => {
+            out.line(format!("已生成实操评分演练数据 {rows} 行：{}", display(&grades_path)))?;
+            out.line(format!("导入：certify grade import --session {} {}", session.id, display(&grades_path)))
+        }
+        None => out.line("（批次尚未实操抽签，未生成实操评分数据）"),
+    }
+}
+
+/// Rehearsal grade entries for every drawn task (3 examiners each, or the plan's
+/// minimum), written as a file `grade import` reads; `None` before the draw.
+fn practical_grades(
+    db: &crate::db::Db,
+    session: &str,
+    args: &SimulateArgs,
+) -> Result<Option<(std::path::PathBuf, usize)>, Error> {
+    use crate::db::PracticalRead;
+    let draws = db.draws(session)?;
+    if draws.is_empty() {
+        return Ok(None);
+    }
+    let row = db.session(session)?.expect("session exists");
+    let examiners = super::practical::plan_of(&row)?.examiners_min;
+    let mut rubrics = std::collections::HashMap::new();
+    let mut candidates: Vec<&str> = draws.iter().map(|d| d.exam_no.as_str()).collect();
+    candidates.dedup();
+    let panel_of: std::collections::HashMap<&str, usize> =
+        candidates.iter().enumerate().map(|(i, e)| (*e, i)).collect();
+    let mut rows = Vec::new();
+    for d in &draws {
+        let rubric = match rubrics.entry((d.rubric_id.clone(), d.version.clone())) {
+            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(db.rubric(&d.rubric_id, Some(&d.version))?.map(|r| r.rubric))
+            }
+        };
+        let Some(rubric) = rubric.as_ref() else { continue };
+        let panel = panel_of[d.exam_no.as_str()] % rehearsal::EXAMINERS.len();
+        for entry in rehearsal::practical_entries(args.seed, &d.exam_no, rubric, panel, examiners) {
+            for (step, points) in &entry.steps {
+                rows.push(vec![
+                    Value::from(d.exam_no.as_str()),
+                    Value::from(d.rubric_id.as_str()),
+                    Value::from(entry.examiner),
+                    Value::from(step.as_str()),
+                    Value::Number(*points),
+                    Value::Empty,
+                ]);
+            }
+            for veto in &entry.vetoes {
+                rows.push(vec![
+                    Value::from(d.exam_no.as_str()),
+                    Value::from(d.rubric_id.as_str()),
+                    Value::from(entry.examiner),
+                    Value::Empty,
+                    Value::Empty,
+                    Value::from(veto.as_str()),
+                ]);
+            }
+        }
+    }
+    let headers = ["准考证号", "任务", "考评员", "步骤", "得分", "否决"].map(String::from).to_vec();
+    let count = rows.len();
+    let sheet = Sheet { name: "实操评分".into(), headers, rows };
+    let path = args.out.join("practical-grades.csv");
+    spreadsheet::write_file_atomically(&path, &spreadsheet::csv_bytes(&sheet)?)?;
+    Ok(Some((path, count)))
 }
 
 fn display(path: &Path) -> String {

@@ -10,6 +10,7 @@
 
 mod bank;
 mod papers;
+mod practical;
 mod sessions;
 mod settings;
 
@@ -22,8 +23,11 @@ use rusqlite_migration::{M, Migrations};
 
 pub use self::bank::{BankRead, ItemFilter, StoredItem, VersionInfo};
 pub use self::papers::{NewBuild, NewPaper, NewPaperItem, PaperItemView, PaperRead, PaperSummary, PaperView};
+pub use self::practical::{
+    DrawRow, GradeRow, NewDraw, NewGrade, NewResolution, PracticalRead, Resolution, RubricRow, RubricState,
+};
 pub use self::sessions::{
-    CandidateRow, KeyChange, NewCandidate, NewSession, NewSheet, SessionRead, SessionRow, SheetRow,
+    CandidateRow, KeyChange, NewCandidate, NewSession, NewSheet, SessionRead, SessionRow, SheetRow, exam_order,
 };
 pub use self::settings::SettingsRead;
 use crate::error::Error;
@@ -34,6 +38,7 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/001_bank.sql")),
         M::up(include_str!("migrations/002_papers.sql")),
         M::up(include_str!("migrations/003_sessions.sql")),
+        M::up(include_str!("migrations/004_practical.sql")),
     ])
 });
 

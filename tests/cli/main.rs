@@ -8,5 +8,6 @@ mod bank_import;
 mod bank_queries;
 mod bundled_bank;
 mod papers;
+mod practical;
 mod sessions;
 mod workspace;

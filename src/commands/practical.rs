@@ -1,0 +1,937 @@
+//! `certify rubric …`, `certify practical …` and `certify grade …`: the practical exam,
+//! from rubrics through the draw to several examiners' scores, arbitration and agreement.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{BufRead, Write};
+
+use serde_json::json;
+
+use super::Context;
+use super::session::find_session;
+use crate::cli::{GradeCommand, GradeEntryArgs, GradeSubcommand, PracticalCommand, RubricCommand};
+use crate::clock;
+use crate::db::{Db, NewDraw, NewGrade, NewResolution, PracticalRead, RubricRow, SessionRead, SessionRow};
+use crate::error::Error;
+use crate::import::{self, Cell, ReadOptions, Source, TextEncoding, column_letter, format_number};
+use crate::output::{align_right, note, table};
+use crate::practical::{self, Drawn, Entry, Outcome, Plan};
+use crate::problem::{Location, Problems};
+use crate::rng;
+use crate::rubric::{self, Rubric};
+use crate::vocabulary::Level;
+
+pub fn rubric(context: &Context, command: &RubricCommand) -> Result<(), Error> {
+    match command {
+        RubricCommand::Import { paths } => {
+            let files = import::expand_paths(paths)?;
+            let sources = files.iter().map(|p| import::load(p)).collect::<Result<Vec<_>, _>>()?;
+            let mut db = context.workspace()?;
+            let report = import_rubrics(&mut db, &sources, false)?;
+            let out = context.out;
+            out.json(&report)?;
+            out.line(format!(
+                "评分表：新增 {}，新版本 {}，未变 {}。",
+                report["added"], report["new_versions"], report["unchanged"]
+            ))
+        }
+        RubricCommand::List { level } => list_rubrics(context, *level),
+        RubricCommand::Show { id } => show_rubric(context, id),
+    }
+}
+
+/// Reads, checks and stores rubrics in one transaction (the bundled ones on `init`,
+/// with `only_new` so existing ids are left alone). Any error: nothing is stored.
+pub fn import_rubrics(db: &mut Db, sources: &[Source], only_new: bool) -> Result<serde_json::Value, Error> {
+    let mut problems = Problems::default();
+    let mut parsed: Vec<(Rubric, String)> = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for source in sources {
+        if !source.name.to_lowercase().ends_with(".toml") {
+            problems.error(Location::file(&source.name), "评分表应是 .toml 文件");
+            continue;
+        }
+        let text = match std::str::from_utf8(&source.bytes) {
+            Ok(text) => text,
+            Err(_) => {
+                problems.error(Location::file(&source.name), "评分表文件必须是 UTF-8 编码");
+                continue;
+            }
+        };
+        match rubric::parse(&source.name, text) {
+            Ok(r) => {
+                if let Some(first) = seen.insert(r.id.clone(), source.name.clone()) {
+                    problems.error(Location::file(&source.name), format!("任务编号 {} 与 {first} 重复", r.id));
+                }
+                parsed.push((r, source.name.clone()));
+            }
+            Err(more) => problems.extend(more),
+        }
+    }
+    if problems.has_errors() {
+        return Err(Error::Invalid(problems.into_errors()));
+    }
+    let states = db.rubric_states()?;
+    let now = clock::now_text();
+    let tx = db.transaction()?;
+    let (mut added, mut new_versions, mut unchanged, mut skipped) = (0, 0, 0, 0);
+    for (rubric, file) in &parsed {
+        let version = rubric.version();
+        match states.get(&rubric.id) {
+            Some(_) if only_new => skipped += 1,
+            None => {
+                tx.store_rubric(rubric, &version, 1, file, &now)?;
+                added += 1;
+            }
+            Some((current, _)) if *current == version => unchanged += 1,
+            Some((_, versions)) => {
+                let seq = versions
+                    .get(&version)
+                    .copied()
+                    .unwrap_or_else(|| versions.values().max().copied().unwrap_or(0) + 1);
+                tx.store_rubric(rubric, &version, seq, file, &now)?;
+                new_versions += 1;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(json!({ "added": added, "new_versions": new_versions, "unchanged": unchanged, "skipped_existing": skipped }))
+}
+
+fn levels_text(levels: &[Level]) -> String {
+    levels.iter().map(|l| l.label()).collect::<Vec<_>>().join("、")
+}
+
+fn list_rubrics(context: &Context, level: Option<Level>) -> Result<(), Error> {
+    let db = context.workspace()?;
+    let rubrics = db.rubrics(level)?;
+    let out = context.out;
+    out.json(&json!({ "rubrics": rubrics.iter().map(|r| json!({
+        "id": r.rubric.id,
+        "title": r.rubric.title,
+        "category": r.rubric.category,
+        "levels": r.rubric.levels,
+        "version": r.version,
+        "minutes": r.rubric.minutes,
+    })).collect::<Vec<_>>() }))?;
+    let mut t = table(["任务编号", "名称", "类别", "时长", "步骤", "否决项", "等级"]);
+    for r in &rubrics {
+        t.add_row([
+            r.rubric.id.clone(),
+            r.rubric.title.clone(),
+            r.rubric.category.clone(),
+            format!("{} 分钟", r.rubric.minutes),
+            r.rubric.steps().count().to_string(),
+            r.rubric.vetoes.len().to_string(),
+            levels_text(&r.rubric.levels),
+        ]);
+    }
+    align_right(&mut t, &[4, 5]);
+    out.table(&t)?;
+    out.line(format!("共 {} 张评分表", rubrics.len()))
+}
+
+fn find_rubric(db: &Db, id: &str) -> Result<RubricRow, Error> {
+    db.rubric(id, None)?
+        .ok_or_else(|| Error::user(format!("没有编号为「{id}」的评分表；用 certify rubric list 查看全部")))
+}
+
+fn show_rubric(context: &Context, id: &str) -> Result<(), Error> {
+    let db = context.workspace()?;
+    let row = find_rubric(&db, id)?;
+    let r = &row.rubric;
+    let out = context.out;
+    out.json(&json!({
+        "id": r.id,
+        "title": r.title,
+        "category": r.category,
+        "levels": r.levels,
+        "minutes": r.minutes,
+        "scenario": r.scenario,
+        "version": row.version,
+        "sections": r.sections.iter().map(|s| json!({ "name": s.name, "steps": s.steps })).collect::<Vec<_>>(),
+        "vetoes": r.vetoes,
+    }))?;
+    if out.json {
+        return Ok(());
+    }
+    out.line(format!("{} {}（{}，{} 分钟，第 {} 版 {}）", r.id, r.title, r.category, r.minutes, row.seq, row.version))?;
+    out.line(format!("适用等级：{}", levels_text(&r.levels)))?;
+    if !r.scenario.is_empty() {
+        out.line(format!("情境：{}", r.scenario))?;
+    }
+    let mut t = table(["步骤", "内容", "分值", "扣分规则"]);
+    for section in &r.sections {
+        let points: f64 = section.steps.iter().map(|s| s.points).sum();
+        t.add_row([String::new(), format!("【{}】", section.name), format_number(points), String::new()]);
+        for step in &section.steps {
+            t.add_row([step.id.clone(), step.text.clone(), format_number(step.points), step.rule.clone()]);
+        }
+    }
+    align_right(&mut t, &[2]);
+    out.table(&t)?;
+    out.line("否决项（出现任一项，该任务记 0 分）：")?;
+    for veto in &r.vetoes {
+        out.line(format!("  {} {}", veto.id, veto.text))?;
+    }
+    Ok(())
+}
+
+/// The session's practical plan, or how to set one.
+pub fn plan_of(session: &SessionRow) -> Result<Plan, Error> {
+    let text = session.practical_plan.as_deref().ok_or_else(|| {
+        Error::user(format!(
+            "批次 {} 没有实操考核方案；用 certify session set-practical --session {} 方案.toml 设置（示例见 examples/practical-plan.toml）",
+            session.id, session.id
+        ))
+    })?;
+    practical::parse_plan(text).map_err(|e| Error::user(format!("批次 {} 的实操考核方案有误：{e}", session.id)))
+}
+
+pub fn practical(context: &Context, command: &PracticalCommand) -> Result<(), Error> {
+    match command {
+        PracticalCommand::Draw { session, seed } => draw(context, session, *seed),
+        PracticalCommand::Show { session } => show_draws(context, session),
+    }
+}
+
+fn draw(context: &Context, session_id: &str, seed: Option<u64>) -> Result<(), Error> {
+    let mut db = context.workspace()?;
+    let session = find_session(&db, session_id)?;
+    let plan = plan_of(&session)?;
+    if !db.draws(&session.id)?.is_empty() {
+        return Err(Error::user(format!(
+            "批次 {} 已经抽过签，不能重抽；用 certify practical show --session {} 查看抽签结果",
+            session.id, session.id
+        )));
+    }
+    let candidates = db.candidates(&session.id)?;
+    if candidates.is_empty() {
+        return Err(Error::user(format!("批次 {} 还没有考生；请先导入考生名单", session.id)));
+    }
+    let level = Level::parse(&session.level).ok_or_else(|| Error::user("批次等级无效"))?;
+    let rubrics = db.rubrics(Some(level))?;
+    let versions: HashMap<&str, &str> = rubrics.iter().map(|r| (r.rubric.id.as_str(), r.version.as_str())).collect();
+    let offered: Vec<(String, String)> =
+        rubrics.iter().map(|r| (r.rubric.id.clone(), r.rubric.category.clone())).collect();
+    let seed = match seed {
+        Some(s) if s >= rng::SEED_LIMIT => return Err(Error::user(format!("--seed 应小于 {}", rng::SEED_LIMIT))),
+        Some(s) => s,
+        None => rng::fresh_seed(),
+    };
+    let now = clock::now_text();
+    let tx = db.transaction()?;
+    let mut draws = Vec::new();
+    for candidate in &candidates {
+        let drawn = practical::draw(&plan, &offered, seed, &candidate.exam_no).map_err(|e| {
+            Error::user(format!("{} 级可用的评分表不够：{e}；请导入更多评分表或调整方案", session.level))
+        })?;
+        for (position, task) in drawn.iter().enumerate() {
+            tx.insert_draw(&NewDraw {
+                session_id: &session.id,
+                exam_no: &candidate.exam_no,
+                position: position + 1,
+                rubric_id: &task.rubric,
+                version: versions[task.rubric.as_str()],
+                category: &task.category,
+                weight: task.weight,
+                seed,
+                drawn_at: &now,
+            })?;
+        }
+        draws.push((candidate.exam_no.clone(), drawn));
+    }
+    tx.commit()?;
+    let out = context.out;
+    out.json(&json!({
+        "session": session.id,
+        "seed": seed,
+        "draws": draws.iter().map(|(e, d)| json!({ "exam_no": e, "tasks": d.iter().map(|t| &t.rubric).collect::<Vec<_>>() })).collect::<Vec<_>>(),
+    }))?;
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, d) in &draws {
+        for t in d {
+            *counts.entry(t.rubric.as_str()).or_default() += 1;
+        }
+    }
+    out.line(format!("已为 {} 名考生抽签（种子 {seed}）。各任务抽中人数：", draws.len()))?;
+    for (task, n) in counts {
+        out.line(format!("  {task}：{n} 人"))?;
+    }
+    Ok(())
+}
+
+fn show_draws(context: &Context, session_id: &str) -> Result<(), Error> {
+    let db = context.workspace()?;
+    let session = find_session(&db, session_id)?;
+    let draws = db.draws(&session.id)?;
+    let mut by_candidate: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for d in &draws {
+        by_candidate.entry(d.exam_no.as_str()).or_default().push(d.rubric_id.as_str());
+    }
+    let out = context.out;
+    out.json(&json!({
+        "session": session.id,
+        "seed": draws.first().map(|d| d.seed),
+        "draws": by_candidate.iter().map(|(e, t)| json!({ "exam_no": e, "tasks": t })).collect::<Vec<_>>(),
+    }))?;
+    if draws.is_empty() {
+        return out
+            .line(format!("批次 {} 还没有抽签；用 certify practical draw --session {} 抽签", session.id, session.id));
+    }
+    out.line(format!("批次 {} 抽签结果（种子 {}）：", session.id, draws[0].seed))?;
+    let mut t = table(["准考证号", "抽到的任务"]);
+    for (exam_no, tasks) in &by_candidate {
+        t.add_row([exam_no.to_string(), tasks.join("、")]);
+    }
+    out.table(&t)
+}
+
+pub fn grade(context: &Context, command: &GradeCommand) -> Result<(), Error> {
+    match &command.command {
+        None => interactive(context, &command.entry),
+        Some(GradeSubcommand::Import { session, file, encoding }) => import_grades(context, session, file, *encoding),
+        Some(GradeSubcommand::Status { session, agreement }) => status(context, session, *agreement),
+        Some(GradeSubcommand::Resolve { session, candidate, task, score, examiner, reason }) => {
+            resolve(context, session, candidate, task, *score, examiner, reason)
+        }
+    }
+}
+
+/// Who is at the keyboard, recorded with every entry.
+fn account() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "未知".into())
+}
+
+/// The rubric version a candidate drew for `task`, or why they cannot be graded on it.
+fn drawn_rubric(db: &Db, session: &str, exam_no: &str, task: &str) -> Result<RubricRow, Error> {
+    let draw =
+        db.draws(session)?.into_iter().find(|d| d.exam_no == exam_no && d.rubric_id == task).ok_or_else(|| {
+            Error::user(format!(
+                "考生 {exam_no} 没有抽到任务 {task}；用 certify practical show --session {session} 查看抽签结果"
+            ))
+        })?;
+    db.rubric(&draw.rubric_id, Some(&draw.version))?.ok_or_else(|| Error::user(format!("评分表 {task} 不存在")))
+}
+
+/// Points typed for a step: a number from 0 to the maximum, in half points.
+fn step_points(text: &str, max: f64) -> Option<f64> {
+    let value: f64 = text.trim().parse().ok()?;
+    ((0.0..=max).contains(&value) && (value * 2.0).fract() == 0.0).then_some(value)
+}
+
+/// Step-by-step entry at the exam site. Prompts go to stderr, answers come from stdin
+/// (a terminal or a pipe); a wrong number is asked again, never fatal.
+fn interactive(context: &Context, args: &GradeEntryArgs) -> Result<(), Error> {
+    let missing: Vec<&str> = [
+        ("--session", args.session.is_none()),
+        ("--candidate", args.candidate.is_none()),
+        ("--task", args.task.is_none()),
+        ("--examiner", args.examiner.is_none()),
+    ]
+    .into_iter()
+    .filter(|(_, m)| *m)
+    .map(|(f, _)| f)
+    .collect();
+    if !missing.is_empty() {
+        return Err(Error::user(format!(
+            "逐步录入需要 {}；批量导入请用 certify grade import，查看进度用 certify grade status",
+            missing.join("、")
+        )));
+    }
+    let (session_id, exam_no, task, examiner) = (
+        args.session.as_deref().unwrap_or_default(),
+        args.candidate.as_deref().unwrap_or_default().trim(),
+        args.task.as_deref().unwrap_or_default().trim(),
+        args.examiner.as_deref().unwrap_or_default().trim(),
+    );
+    let mut db = context.workspace()?;
+    let session = find_session(&db, session_id)?;
+    let candidate = db
+        .candidates(&session.id)?
+        .into_iter()
+        .find(|c| c.exam_no == exam_no)
+        .ok_or_else(|| Error::user(format!("准考证号 {exam_no} 不在批次 {} 的考生名单中", session.id)))?;
+    let row = drawn_rubric(&db, &session.id, exam_no, task)?;
+    let rubric = &row.rubric;
+
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut ask = |prompt: &str| -> Result<String, Error> {
+        eprint!("{prompt}");
+        std::io::stderr().flush()?;
+        match lines.next() {
+            Some(line) => Ok(line?),
+            None => Err(Error::user("输入提前结束，本次评分未保存")),
+        }
+    };
+    eprintln!("{} {} · 考生 {} {} · 考评员 {}", rubric.id, rubric.title, candidate.exam_no, candidate.name, examiner);
+    let mut points: BTreeMap<String, f64> = BTreeMap::new();
+    for section in &rubric.sections {
+        eprintln!("【{}】", section.name);
+        for step in &section.steps {
+            loop {
+                let answer = ask(&format!(
+                    "{} {}（满分 {}；{}）得分：",
+                    step.id,
+                    step.text,
+                    format_number(step.points),
+                    step.rule
+                ))?;
+                match step_points(&answer, step.points) {
+                    Some(value) => {
+                        points.insert(step.id.clone(), value);
+                        break;
+                    }
+                    None => eprintln!("  请输入 0 到 {} 之间的分数（可以是半分，如 2.5）", format_number(step.points)),
+                }
+            }
+        }
+    }
+    eprintln!("否决项：");
+    for veto in &rubric.vetoes {
+        eprintln!("  {} {}", veto.id, veto.text);
+    }
+    let vetoes: Vec<String> = loop {
+        let answer = ask("出现的否决项编号（多个用逗号分隔；没有直接回车）：")?;
+        let ids: Vec<&str> = answer.split([',', '，', ' ', '、']).map(str::trim).filter(|s| !s.is_empty()).collect();
+        let unknown: Vec<&str> = ids.iter().copied().filter(|id| rubric.veto(id).is_none()).collect();
+        if unknown.is_empty() {
+            break ids.iter().map(|id| rubric.veto(id).expect("checked").id.clone()).collect();
+        }
+        eprintln!("  没有否决项 {}；请重新输入", unknown.join("、"));
+    };
+    let total: f64 = points.values().sum();
+    eprintln!(
+        "合计 {} 分{}",
+        format_number(total),
+        if vetoes.is_empty() {
+            String::new()
+        } else {
+            format!("，否决项 {}（多数考评员标记否决项时该任务记 0 分）", vetoes.join("、"))
+        }
+    );
+    let confirmed = loop {
+        match ask("确认提交？(y/n)：")?.trim().to_lowercase().as_str() {
+            "y" | "yes" | "是" | "确认" => break true,
+            "n" | "no" | "否" | "取消" => break false,
+            _ => eprintln!("  请输入 y 或 n"),
+        }
+    };
+    if !confirmed {
+        return Err(Error::user("已取消，本次评分未保存"));
+    }
+    let now = clock::now_text();
+    let tx = db.transaction()?;
+    tx.insert_grade(&NewGrade {
+        session_id: &session.id,
+        exam_no,
+        rubric_id: &rubric.id,
+        version: &row.version,
+        examiner,
+        steps: &serde_json::to_string(&points).expect("serializes"),
+        vetoes: &serde_json::to_string(&vetoes).expect("serializes"),
+        total,
+        source: "交互录入",
+        entered_by: &account(),
+        entered_at: &now,
+    })?;
+    tx.commit()?;
+    let out = context.out;
+    out.json(&json!({ "session": session.id, "exam_no": exam_no, "task": rubric.id, "examiner": examiner, "total": total, "vetoes": vetoes }))?;
+    out.line(format!("已保存：{exam_no} {} 考评员 {examiner} {} 分", rubric.id, format_number(total)))
+}
+
+/// Columns of a grade-entry file.
+struct GradeColumns {
+    exam_no: usize,
+    task: usize,
+    examiner: usize,
+    step: Option<usize>,
+    points: Option<usize>,
+    veto: Option<usize>,
+}
+
+fn grade_columns(file: &str, header: &[Cell], problems: &mut Problems) -> Option<GradeColumns> {
+    let texts: Vec<String> =
+        header
+            .iter()
+            .map(|c| {
+                if let Cell::Text(t) = c {
+                    t.trim().trim_start_matches('\u{feff}').to_lowercase()
+                } else {
+                    String::new()
+                }
+            })
+            .collect();
+    let find = |names: &[&str]| texts.iter().position(|t| names.contains(&t.as_str()));
+    let at = Location::new(file, 1, None);
+    let need = |names: &[&str], label: &str, problems: &mut Problems| {
+        let found = find(names);
+        if found.is_none() {
+            problems.error(at.clone(), format!("缺少「{label}」列"));
+        }
+        found
+    };
+    let exam_no = need(&["准考证号", "exam_no", "考号"], "准考证号", problems);
+    let task = need(&["任务", "task", "任务编号"], "任务", problems);
+    let examiner = need(&["考评员", "examiner"], "考评员", problems);
+    let columns = GradeColumns {
+        exam_no: exam_no?,
+        task: task?,
+        examiner: examiner?,
+        step: find(&["步骤", "step"]),
+        points: find(&["得分", "points", "分数"]),
+        veto: find(&["否决", "veto", "否决项"]),
+    };
+    if columns.step.is_none() && columns.veto.is_none() {
+        problems.error(at, "缺少「步骤」和「得分」列（或「否决」列）");
+        return None;
+    }
+    Some(columns)
+}
+
+/// One examiner's scoring of one task, assembled from the rows of a file.
+struct PendingEntry {
+    first_row: usize,
+    steps: BTreeMap<String, f64>,
+    vetoes: Vec<String>,
+}
+
+fn cell_str(cells: &[Cell], index: Option<usize>) -> String {
+    match index.and_then(|i| cells.get(i)) {
+        Some(Cell::Text(t)) => t.trim().to_owned(),
+        Some(Cell::Number(x)) => format_number(*x),
+        _ => String::new(),
+    }
+}
+
+fn import_grades(
+    context: &Context,
+    session_id: &str,
+    path: &std::path::Path,
+    encoding: TextEncoding,
+) -> Result<(), Error> {
+    let source = import::load(path)?;
+    let mut db = context.workspace()?;
+    let session = find_session(&db, session_id)?;
+    let draws = db.draws(&session.id)?;
+    if draws.is_empty() {
+        return Err(Error::user(format!(
+            "批次 {} 还没有抽签；请先运行 certify practical draw --session {}",
+            session.id, session.id
+        )));
+    }
+    let drawn: HashMap<(&str, &str), &str> =
+        draws.iter().map(|d| ((d.exam_no.as_str(), d.rubric_id.as_str()), d.version.as_str())).collect();
+    let exam_nos: HashSet<&str> = draws.iter().map(|d| d.exam_no.as_str()).collect();
+    let mut rubrics: HashMap<(String, String), Rubric> = HashMap::new();
+    for d in &draws {
+        let key = (d.rubric_id.clone(), d.version.clone());
+        if !rubrics.contains_key(&key)
+            && let Some(row) = db.rubric(&d.rubric_id, Some(&d.version))?
+        {
+            rubrics.insert(key, row.rubric);
+        }
+    }
+    let known_tasks: HashSet<String> = db.rubrics(None)?.into_iter().map(|r| r.rubric.id).collect();
+    let all_candidates: HashSet<String> = db.candidates(&session.id)?.into_iter().map(|c| c.exam_no).collect();
+
+    let file = source.name.clone();
+    let mut problems = Problems::default();
+    let mut columns: Option<GradeColumns> = None;
+    let mut entries: BTreeMap<(String, String, String), PendingEntry> = BTreeMap::new();
+    // Entries with a row already reported: their completeness is not judged again.
+    let mut faulty: HashSet<(String, String, String)> = HashSet::new();
+    let is_header = |cells: &[Cell]| {
+        cells.iter().any(|c| matches!(c, Cell::Text(t) if ["准考证号", "exam_no"].contains(&t.trim())))
+    };
+    import::visit_rows(&source, ReadOptions { encoding }, &is_header, &mut |row, cells| {
+        if row == 1 {
+            columns = grade_columns(&file, cells, &mut problems);
+            return Ok(());
+        }
+        let Some(c) = &columns else { return Ok(()) };
+        if cells.iter().all(Cell::is_empty) {
+            return Ok(());
+        }
+        let at = |column: usize| Location::new(&file, row, Some(column_letter(column)));
+        let exam_no = cell_str(cells, Some(c.exam_no));
+        let task = cell_str(cells, Some(c.task));
+        let examiner = cell_str(cells, Some(c.examiner));
+        if !exam_nos.contains(exam_no.as_str()) {
+            let why =
+                if all_candidates.contains(&exam_no) { "还没有抽签" } else { "不在本批次考生名单中" };
+            problems.error(at(c.exam_no), format!("准考证号「{exam_no}」{why}"));
+            return Ok(());
+        }
+        let Some(version) = drawn.get(&(exam_no.as_str(), task.as_str())) else {
+            let why = if known_tasks.contains(task.as_str()) {
+                format!("考生 {exam_no} 没有抽到任务 {task}")
+            } else {
+                format!("没有任务「{task}」")
+            };
+            problems.error(at(c.task), why);
+            return Ok(());
+        };
+        if examiner.is_empty() {
+            problems.error(at(c.examiner), "缺少考评员姓名");
+            return Ok(());
+        }
+        let rubric = &rubrics[&(task.clone(), version.to_string())];
+        let key = (exam_no.clone(), task.clone(), examiner);
+        let errors_before = problems.errors().count();
+        let step = cell_str(cells, c.step);
+        let veto = cell_str(cells, c.veto);
+        let veto_id = if veto.is_empty() {
+            None
+        } else {
+            match rubric.veto(&veto) {
+                Some(v) => Some(v.id.clone()),
+                None => {
+                    problems.error(at(c.veto.unwrap_or(0)), format!("任务 {task} 没有否决项「{veto}」"));
+                    None
+                }
+            }
+        };
+        let points = if step.is_empty() {
+            if veto.is_empty() {
+                problems.error(at(c.step.unwrap_or(0)), "既没有步骤也没有否决项");
+            }
+            None
+        } else {
+            match rubric.step(&step) {
+                None => {
+                    problems.error(at(c.step.unwrap_or(0)), format!("任务 {task} 没有步骤「{step}」"));
+                    None
+                }
+                Some(spec) => {
+                    let text = cell_str(cells, c.points);
+                    let value = step_points(&text, spec.points);
+                    if value.is_none() {
+                        problems.error(
+                            at(c.points.unwrap_or(0)),
+                            format!(
+                                "步骤 {step} 的得分「{text}」不对：应为 0 到 {} 之间的数（可用半分）",
+                                format_number(spec.points)
+                            ),
+                        );
+                    }
+                    value.map(|v| (spec.id.clone(), v))
+                }
+            }
+        };
+        if problems.errors().count() > errors_before {
+            faulty.insert(key);
+            return Ok(());
+        }
+        let entry = entries.entry(key).or_insert_with(|| PendingEntry {
+            first_row: row,
+            steps: BTreeMap::new(),
+            vetoes: Vec::new(),
+        });
+        if let Some(id) = veto_id
+            && !entry.vetoes.contains(&id)
+        {
+            entry.vetoes.push(id);
+        }
+        if let Some((id, value)) = points
+            && entry.steps.insert(id, value).is_some()
+        {
+            problems.error(at(c.step.unwrap_or(0)), format!("同一考评员的步骤 {step} 出现了两次"));
+        }
+        Ok(())
+    })?;
+    // Every entry must score every step of its rubric.
+    for (key, entry) in &entries {
+        if faulty.contains(key) {
+            continue;
+        }
+        let (exam_no, task, examiner) = key;
+        let rubric = &rubrics[&(task.clone(), drawn[&(exam_no.as_str(), task.as_str())].to_string())];
+        let missing: Vec<&str> =
+            rubric.steps().filter(|s| !entry.steps.contains_key(&s.id)).map(|s| s.id.as_str()).collect();
+        if entry.steps.is_empty() {
+            problems.error(
+                Location::new(&file, entry.first_row, None),
+                format!("考评员 {examiner} 对 {exam_no} 的 {task} 没有各步骤得分"),
+            );
+        } else if !missing.is_empty() {
+            problems.error(
+                Location::new(&file, entry.first_row, None),
+                format!("考评员 {examiner} 对 {exam_no} 的 {task} 缺少步骤 {} 的得分", missing.join("、")),
+            );
+        }
+    }
+    if problems.has_errors() {
+        return Err(Error::Invalid(problems.into_errors()));
+    }
+    if entries.is_empty() {
+        return Err(Error::user(format!("{file}: 没有评分数据")));
+    }
+    let now = clock::now_text();
+    let who = account();
+    let tx = db.transaction()?;
+    for ((exam_no, task, examiner), entry) in &entries {
+        let version = drawn[&(exam_no.as_str(), task.as_str())];
+        tx.insert_grade(&NewGrade {
+            session_id: &session.id,
+            exam_no,
+            rubric_id: task,
+            version,
+            examiner,
+            steps: &serde_json::to_string(&entry.steps).expect("serializes"),
+            vetoes: &serde_json::to_string(&entry.vetoes).expect("serializes"),
+            total: entry.steps.values().sum(),
+            source: &format!("{file}:{}", entry.first_row),
+            entered_by: &who,
+            entered_at: &now,
+        })?;
+    }
+    tx.commit()?;
+    let examiners: HashSet<&str> = entries.keys().map(|(_, _, e)| e.as_str()).collect();
+    let out = context.out;
+    out.json(&json!({ "session": session.id, "entries": entries.len(), "examiners": examiners.len() }))?;
+    out.line(format!(
+        "已导入 {} 条评分（{} 位考评员）。用 certify grade status --session {} 查看进度。",
+        entries.len(),
+        examiners.len(),
+        session.id
+    ))
+}
+
+/// Every candidate's tasks with their outcomes, and their practical score when complete.
+pub struct CandidatePractical {
+    pub exam_no: String,
+    pub tasks: Vec<(Drawn, Vec<Entry>, Outcome)>,
+    pub practical: Option<f64>,
+}
+
+/// Works out where every candidate's practical stands.
+pub fn practical_status(db: &Db, session: &SessionRow, plan: &Plan) -> Result<Vec<CandidatePractical>, Error> {
+    let draws = db.draws(&session.id)?;
+    let mut entries: HashMap<(String, String), Vec<Entry>> = HashMap::new();
+    for g in db.grades(&session.id)? {
+        entries.entry((g.exam_no, g.rubric_id)).or_default().push(Entry {
+            examiner: g.examiner,
+            total: g.total,
+            vetoes: g.vetoes,
+        });
+    }
+    let resolutions = db.resolutions(&session.id)?;
+    let mut by_candidate: BTreeMap<String, Vec<(Drawn, Vec<Entry>, Outcome)>> = BTreeMap::new();
+    for d in draws {
+        let key = (d.exam_no.clone(), d.rubric_id.clone());
+        let list = entries.remove(&key).unwrap_or_default();
+        let outcome = practical::outcome(plan, &list, resolutions.get(&key).map(|r| r.score));
+        by_candidate.entry(d.exam_no).or_default().push((
+            Drawn { rubric: d.rubric_id, category: d.category, weight: d.weight },
+            list,
+            outcome,
+        ));
+    }
+    let mut out: Vec<CandidatePractical> = by_candidate
+        .into_iter()
+        .map(|(exam_no, tasks)| {
+            let pairs: Vec<(Drawn, Outcome)> = tasks.iter().map(|(d, _, o)| (d.clone(), o.clone())).collect();
+            CandidatePractical { exam_no, practical: practical::practical_score(&pairs), tasks }
+        })
+        .collect();
+    out.sort_by(|a, b| crate::db::exam_order(&a.exam_no, &b.exam_no));
+    Ok(out)
+}
+
+fn status(context: &Context, session_id: &str, agreement: bool) -> Result<(), Error> {
+    let db = context.workspace()?;
+    let session = find_session(&db, session_id)?;
+    let plan = plan_of(&session)?;
+    let list = practical_status(&db, &session, &plan)?;
+    if list.is_empty() {
+        return Err(Error::user(format!(
+            "批次 {} 还没有抽签；请先运行 certify practical draw --session {}",
+            session.id, session.id
+        )));
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &list {
+        for (_, _, o) in &c.tasks {
+            let key = match o {
+                Outcome::Missing { .. } => "missing",
+                Outcome::Even { .. } => "even",
+                Outcome::Vetoed { .. } => "vetoed",
+                Outcome::Arbitration { .. } => "arbitration",
+                Outcome::Scored { .. } => "scored",
+                Outcome::Resolved { .. } => "resolved",
+            };
+            *counts.entry(key).or_default() += 1;
+        }
+    }
+    let complete = list.iter().filter(|c| c.practical.is_some()).count();
+    let agreement_value = agreement.then(|| agreement_report(&list));
+    let out = context.out;
+    if out.json {
+        let head = json!({
+            "session": session.id,
+            "complete": complete,
+            "tasks": counts,
+            "superseded_entries": db.superseded_grades(&session.id)?,
+            "agreement": agreement_value,
+        });
+        return out.json_with_list(&head, "candidates", list.iter().map(|c| {
+            json!({
+                "exam_no": c.exam_no,
+                "practical": c.practical,
+                "tasks": c.tasks.iter().map(|(d, entries, o)| json!({
+                    "task": d.rubric,
+                    "weight": d.weight,
+                    "examiners": entries.iter().map(|e| json!({ "examiner": e.examiner, "total": e.total, "vetoes": e.vetoes })).collect::<Vec<_>>(),
+                    "score": o.score(),
+                    "status": o,
+                })).collect::<Vec<_>>(),
+            })
+        }));
+    }
+    let n = |k: &str| counts.get(k).copied().unwrap_or(0);
+    out.line(format!(
+        "批次 {}：{} 名考生，实操已出成绩 {} 人。任务：已评 {}，已仲裁 {}，否决 {}，待仲裁 {}，待评 {}，需再加一位考评员 {}。",
+        session.id,
+        list.len(),
+        complete,
+        n("scored"),
+        n("resolved"),
+        n("vetoed"),
+        n("arbitration"),
+        n("missing"),
+        n("even")
+    ))?;
+    let open: Vec<&CandidatePractical> = list
+        .iter()
+        .filter(|c| c.practical.is_none() || c.tasks.iter().any(|(_, _, o)| matches!(o, Outcome::Vetoed { .. })))
+        .collect();
+    let shown: Vec<&CandidatePractical> = if list.len() > 300 { open } else { list.iter().collect() };
+    if list.len() > 300 {
+        out.line(format!("（考生较多，只列出未完成或有否决的 {} 人；完整结果用 --json）", shown.len()))?;
+    }
+    let mut t = table(["准考证号", "任务", "考评员分数", "任务得分", "状态", "实操成绩"]);
+    for c in shown {
+        for (i, (d, entries, o)) in c.tasks.iter().enumerate() {
+            t.add_row([
+                if i == 0 { c.exam_no.clone() } else { String::new() },
+                d.rubric.clone(),
+                entries
+                    .iter()
+                    .map(|e| format!("{} {}", e.examiner, format_number(e.total)))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                o.score().map(format_number).unwrap_or_default(),
+                o.label(),
+                if i == 0 { c.practical.map(format_number).unwrap_or_else(|| "—".into()) } else { String::new() },
+            ]);
+        }
+    }
+    align_right(&mut t, &[3, 5]);
+    out.table(&t)?;
+    if let Some(report) = agreement_value {
+        out.line("")?;
+        out.line(format!(
+            "考评员一致性 ICC(2,1)：{}（按任务和考评组计算，{} 组）；宽严程度的标准差 {}",
+            report["icc"].as_f64().map(|v| format!("{v:.3}")).unwrap_or_else(|| "无法计算（数据不足）".into()),
+            report["panels"].as_array().map(Vec::len).unwrap_or(0),
+            report["severity_sd"].as_f64().map(|v| format!("{v:.2}")).unwrap_or_default()
+        ))?;
+        let mut t = table(["考评员", "评分任务数", "宽严（与组内平均之差）", "提示"]);
+        for e in report["examiners"].as_array().into_iter().flatten() {
+            t.add_row([
+                e["examiner"].as_str().unwrap_or("").to_owned(),
+                e["tasks"].to_string(),
+                format!("{:+.2}", e["severity"].as_f64().unwrap_or(0.0)),
+                if e["flagged"] == true { "偏离明显，请复核".into() } else { String::new() },
+            ]);
+        }
+        align_right(&mut t, &[1, 2]);
+        out.table(&t)?;
+    }
+    Ok(())
+}
+
+/// ICC(2,1) per task and examiner panel (the same examiners scoring several candidates),
+/// pooled over panels weighted by their size; and each examiner's severity.
+fn agreement_report(list: &[CandidatePractical]) -> serde_json::Value {
+    let mut panels: BTreeMap<(String, Vec<String>), Vec<Vec<f64>>> = BTreeMap::new();
+    let mut severity_panels: Vec<Vec<(String, f64)>> = Vec::new();
+    for c in list {
+        for (d, entries, _) in &c.tasks {
+            if entries.len() < 2 {
+                continue;
+            }
+            let mut sorted: Vec<&Entry> = entries.iter().collect();
+            sorted.sort_by(|a, b| a.examiner.cmp(&b.examiner));
+            let names: Vec<String> = sorted.iter().map(|e| e.examiner.clone()).collect();
+            panels.entry((d.rubric.clone(), names)).or_default().push(sorted.iter().map(|e| e.total).collect());
+            severity_panels.push(sorted.iter().map(|e| (e.examiner.clone(), e.total)).collect());
+        }
+    }
+    let mut weighted = 0.0;
+    let mut weight = 0.0;
+    let mut rows = Vec::new();
+    for ((task, examiners), ratings) in &panels {
+        let icc = practical::icc_2_1(ratings);
+        if let Some(v) = icc {
+            weighted += v * ratings.len() as f64;
+            weight += ratings.len() as f64;
+        }
+        rows.push(json!({ "task": task, "examiners": examiners, "candidates": ratings.len(), "icc": icc }));
+    }
+    let (examiners, sd) = practical::severities(&severity_panels);
+    json!({
+        "icc": (weight > 0.0).then(|| weighted / weight),
+        "panels": rows,
+        "severity_sd": sd,
+        "examiners": examiners,
+    })
+}
+
+fn resolve(
+    context: &Context,
+    session_id: &str,
+    exam_no: &str,
+    task: &str,
+    score: f64,
+    examiner: &str,
+    reason: &str,
+) -> Result<(), Error> {
+    if !(0.0..=100.0).contains(&score) {
+        return Err(Error::user(format!("仲裁分数应在 0 到 100 之间，现在是 {score}")));
+    }
+    if reason.trim().is_empty() || examiner.trim().is_empty() {
+        return Err(Error::user("请写明仲裁人（--examiner）和仲裁理由（--reason）"));
+    }
+    let mut db = context.workspace()?;
+    let session = find_session(&db, session_id)?;
+    let plan = plan_of(&session)?;
+    let list = practical_status(&db, &session, &plan)?;
+    let outcome = list
+        .iter()
+        .find(|c| c.exam_no == exam_no)
+        .and_then(|c| c.tasks.iter().find(|(d, _, _)| d.rubric == task))
+        .map(|(_, _, o)| o.clone())
+        .ok_or_else(|| Error::user(format!("考生 {exam_no} 没有抽到任务 {task}")))?;
+    if !matches!(outcome, Outcome::Arbitration { .. } | Outcome::Resolved { .. }) {
+        return Err(Error::user(format!("{exam_no} 的 {task} 不需要仲裁（当前：{}）", outcome.label())));
+    }
+    let tx = db.transaction()?;
+    tx.resolve(&NewResolution {
+        session_id: &session.id,
+        exam_no,
+        rubric_id: task,
+        score,
+        examiner: examiner.trim(),
+        reason: reason.trim(),
+        resolved_at: &clock::now_text(),
+    })?;
+    tx.commit()?;
+    let out = context.out;
+    out.json(&json!({ "session": session.id, "exam_no": exam_no, "task": task, "score": score, "examiner": examiner, "reason": reason }))?;
+    out.line(format!("已记录仲裁：{exam_no} {task} {} 分（仲裁人 {examiner}，理由：{reason}）", format_number(score)))?;
+    note("该任务的分数以仲裁结果为准。");
+    Ok(())
+}

@@ -1,0 +1,303 @@
+//! SQL for rubrics, task draws, grade entries and arbitrations.
+
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Read, Tx};
+use crate::error::Error;
+use crate::rubric::Rubric;
+use crate::vocabulary::Level;
+
+/// A rubric version as stored.
+#[derive(Debug, Clone)]
+pub struct RubricRow {
+    pub rubric: Rubric,
+    pub version: String,
+    pub seq: i64,
+    pub current: bool,
+}
+
+/// One drawn task.
+#[derive(Debug, Clone)]
+pub struct DrawRow {
+    pub exam_no: String,
+    pub position: i64,
+    pub rubric_id: String,
+    pub version: String,
+    pub category: String,
+    pub weight: f64,
+    pub seed: i64,
+}
+
+/// A task to record as drawn.
+pub struct NewDraw<'a> {
+    pub session_id: &'a str,
+    pub exam_no: &'a str,
+    pub position: usize,
+    pub rubric_id: &'a str,
+    pub version: &'a str,
+    pub category: &'a str,
+    pub weight: f64,
+    pub seed: u64,
+    pub drawn_at: &'a str,
+}
+
+/// An examiner's entry in force.
+#[derive(Debug, Clone)]
+pub struct GradeRow {
+    pub exam_no: String,
+    pub rubric_id: String,
+    pub examiner: String,
+    pub total: f64,
+    pub vetoes: Vec<String>,
+}
+
+/// What the workspace knows of a rubric id: its current version and every version
+/// with its sequence number.
+pub type RubricState = (String, HashMap<String, i64>);
+
+/// An arbiter's score for one task, in force.
+#[derive(Debug, Clone)]
+pub struct Resolution {
+    pub score: f64,
+    pub examiner: String,
+    pub reason: String,
+}
+
+/// An arbiter's score to record.
+pub struct NewResolution<'a> {
+    pub session_id: &'a str,
+    pub exam_no: &'a str,
+    pub rubric_id: &'a str,
+    pub score: f64,
+    pub examiner: &'a str,
+    pub reason: &'a str,
+    pub resolved_at: &'a str,
+}
+
+/// An entry to store.
+pub struct NewGrade<'a> {
+    pub session_id: &'a str,
+    pub exam_no: &'a str,
+    pub rubric_id: &'a str,
+    pub version: &'a str,
+    pub examiner: &'a str,
+    pub steps: &'a str,
+    pub vetoes: &'a str,
+    pub total: f64,
+    pub source: &'a str,
+    pub entered_by: &'a str,
+    pub entered_at: &'a str,
+}
+
+fn rubric_body(text: String) -> rusqlite::Result<Rubric> {
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+pub trait PracticalRead: Read + Sized {
+    /// What the workspace knows of each rubric id: current version and all versions.
+    fn rubric_states(&self) -> Result<HashMap<String, RubricState>, Error> {
+        let mut statement = self.conn().prepare(
+            "SELECT r.id, r.current_version, v.version, v.seq FROM rubrics r JOIN rubric_versions v ON v.rubric_id = r.id",
+        )?;
+        let mut states: HashMap<String, RubricState> = HashMap::new();
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let entry = states.entry(row.get(0)?).or_insert_with(|| (String::new(), HashMap::new()));
+            entry.0 = row.get(1)?;
+            entry.1.insert(row.get(2)?, row.get(3)?);
+        }
+        Ok(states)
+    }
+
+    /// Current rubrics, by id; only those for `level` when given.
+    fn rubrics(&self, level: Option<Level>) -> Result<Vec<RubricRow>, Error> {
+        let mut statement = self.conn().prepare(
+            "SELECT v.body, v.version, v.seq FROM rubrics r JOIN rubric_versions v \
+             ON v.rubric_id = r.id AND v.version = r.current_version \
+             WHERE (?1 IS NULL OR (r.level_mask & ?1) != 0) ORDER BY r.id",
+        )?;
+        let rows = statement.query_map([level.map(Level::bit)], |row| {
+            Ok(RubricRow { rubric: rubric_body(row.get(0)?)?, version: row.get(1)?, seq: row.get(2)?, current: true })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One rubric: the current version, or the version named.
+    fn rubric(&self, id: &str, version: Option<&str>) -> Result<Option<RubricRow>, Error> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT v.body, v.version, v.seq, (v.version = r.current_version) FROM rubrics r \
+                 JOIN rubric_versions v ON v.rubric_id = r.id \
+                 WHERE r.id = ?1 AND v.version = COALESCE(?2, r.current_version)",
+                params![id, version],
+                |row| {
+                    Ok(RubricRow {
+                        rubric: rubric_body(row.get(0)?)?,
+                        version: row.get(1)?,
+                        seq: row.get(2)?,
+                        current: row.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// The draws of a session, by exam number then position.
+    fn draws(&self, session: &str) -> Result<Vec<DrawRow>, Error> {
+        let mut statement = self.conn().prepare(
+            "SELECT exam_no, position, rubric_id, version, category, weight, seed FROM draws \
+             WHERE session_id = ?1 ORDER BY exam_no, position",
+        )?;
+        let rows = statement.query_map([session], |r| {
+            Ok(DrawRow {
+                exam_no: r.get(0)?,
+                position: r.get(1)?,
+                rubric_id: r.get(2)?,
+                version: r.get(3)?,
+                category: r.get(4)?,
+                weight: r.get(5)?,
+                seed: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Entries in force for a session.
+    fn grades(&self, session: &str) -> Result<Vec<GradeRow>, Error> {
+        let mut statement = self.conn().prepare(
+            "SELECT exam_no, rubric_id, examiner, total, vetoes FROM grade_entries \
+             WHERE session_id = ?1 AND current = 1 ORDER BY exam_no, rubric_id, examiner",
+        )?;
+        let rows = statement.query_map([session], |r| {
+            let vetoes: String = r.get(4)?;
+            Ok(GradeRow {
+                exam_no: r.get(0)?,
+                rubric_id: r.get(1)?,
+                examiner: r.get(2)?,
+                total: r.get(3)?,
+                vetoes: serde_json::from_str(&vetoes).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many superseded entries each (candidate, task, examiner) has.
+    fn superseded_grades(&self, session: &str) -> Result<i64, Error> {
+        Ok(self.conn().query_row(
+            "SELECT COUNT(*) FROM grade_entries WHERE session_id = ?1 AND current = 0",
+            [session],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Arbiters' scores in force, by (exam no, task).
+    fn resolutions(&self, session: &str) -> Result<HashMap<(String, String), Resolution>, Error> {
+        let mut statement = self.conn().prepare(
+            "SELECT exam_no, rubric_id, score, examiner, reason FROM grade_resolutions WHERE session_id = ?1 AND current = 1",
+        )?;
+        let rows = statement.query_map([session], |r| {
+            Ok(((r.get(0)?, r.get(1)?), Resolution { score: r.get(2)?, examiner: r.get(3)?, reason: r.get(4)? }))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+impl<T: Read> PracticalRead for T {}
+
+impl Tx<'_> {
+    /// Stores a rubric version and makes it current.
+    pub fn store_rubric(
+        &self,
+        rubric: &Rubric,
+        version: &str,
+        seq: i64,
+        imported_from: &str,
+        now: &str,
+    ) -> Result<(), Error> {
+        self.tx.execute(
+            "INSERT INTO rubrics (id, current_version, category, level_mask, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (id) DO UPDATE SET current_version = excluded.current_version, category = excluded.category, \
+             level_mask = excluded.level_mask",
+            params![rubric.id, version, rubric.category, Level::mask(&rubric.levels), now],
+        )?;
+        self.tx.execute(
+            "INSERT INTO rubric_versions (rubric_id, version, seq, body, imported_from, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (rubric_id, version) DO NOTHING",
+            params![rubric.id, version, seq, serde_json::to_string(rubric).expect("serializes"), imported_from, now],
+        )?;
+        Ok(())
+    }
+
+    pub fn insert_draw(&self, draw: &NewDraw<'_>) -> Result<(), Error> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO draws (session_id, exam_no, position, rubric_id, version, category, weight, seed, drawn_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                draw.session_id,
+                draw.exam_no,
+                draw.position as i64,
+                draw.rubric_id,
+                draw.version,
+                draw.category,
+                draw.weight,
+                draw.seed as i64,
+                draw.drawn_at
+            ])?;
+        Ok(())
+    }
+
+    /// Stores an entry; the same examiner's earlier entry for the task is kept, superseded.
+    pub fn insert_grade(&self, grade: &NewGrade<'_>) -> Result<(), Error> {
+        self.tx
+            .prepare_cached(
+                "UPDATE grade_entries SET current = 0, superseded_at = ?5 WHERE session_id = ?1 AND exam_no = ?2 \
+                 AND rubric_id = ?3 AND examiner = ?4 AND current = 1",
+            )?
+            .execute(params![grade.session_id, grade.exam_no, grade.rubric_id, grade.examiner, grade.entered_at])?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO grade_entries (session_id, exam_no, rubric_id, version, examiner, steps, vetoes, total, \
+                 source, entered_by, entered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                grade.session_id,
+                grade.exam_no,
+                grade.rubric_id,
+                grade.version,
+                grade.examiner,
+                grade.steps,
+                grade.vetoes,
+                grade.total,
+                grade.source,
+                grade.entered_by,
+                grade.entered_at
+            ])?;
+        Ok(())
+    }
+
+    /// Records an arbiter's score (an earlier one for the task is kept, superseded).
+    pub fn resolve(&self, resolution: &NewResolution<'_>) -> Result<(), Error> {
+        let r = resolution;
+        self.tx.execute(
+            "UPDATE grade_resolutions SET current = 0 WHERE session_id = ?1 AND exam_no = ?2 AND rubric_id = ?3 AND current = 1",
+            params![r.session_id, r.exam_no, r.rubric_id],
+        )?;
+        self.tx.execute(
+            "INSERT INTO grade_resolutions (session_id, exam_no, rubric_id, score, examiner, reason, resolved_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![r.session_id, r.exam_no, r.rubric_id, r.score, r.examiner, r.reason, r.resolved_at],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_practical_plan(&self, session: &str, plan: &str) -> Result<(), Error> {
+        self.tx.execute("UPDATE sessions SET practical_plan = ?2 WHERE id = ?1", params![session, plan])?;
+        Ok(())
+    }
+}
