@@ -68,6 +68,120 @@ pub enum Command {
     Practical(PracticalCommand),
     /// 实操评分：考评员逐步录入（不带子命令），或 import / status / resolve
     Grade(GradeCommand),
+    /// 考试结果：每位考生的理论、实操成绩和是否合格，以及各培训机构汇总
+    Results {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+        /// 显示完整身份证号（默认打码）
+        #[arg(long)]
+        full_id: bool,
+    },
+    /// 签名密钥：生成证书签名用的 Ed25519 密钥对
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// 证书：签发、列表、查看、撤销、输出证书页面
+    #[command(subcommand)]
+    Certificates(CertificatesCommand),
+    /// 核验证书：用证书编号（查工作区），或用证书文件和公钥离线核验
+    Verify(VerifyArgs),
+    /// 导出：培训机构合格名单
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// 生成 Ed25519 密钥对：私钥 signing-key.pem（仅本人可读）和公钥 signing-key.pub.pem；不会覆盖已有文件
+    Generate {
+        /// 保存密钥的文件夹
+        #[arg(long, default_value = "keys", value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertificatesCommand {
+    /// 为批次内合格且尚无该等级有效证书的考生签发证书；重复运行不会重复签发
+    Issue {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+        /// 私钥文件（默认用 keys generate 记录的私钥）
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
+    /// 列出证书
+    List {
+        /// 只列出该批次的证书
+        #[arg(long, value_name = "ID")]
+        session: Option<String>,
+        /// 只列出成绩已变动、需要复核的证书
+        #[arg(long)]
+        stale: bool,
+    },
+    /// 显示一张证书：签名内容、签名和公钥（--json 的输出可直接用于离线核验）
+    Show {
+        /// 证书编号
+        #[arg(value_name = "NUMBER")]
+        number: String,
+    },
+    /// 撤销证书（保留记录、原因和日期）
+    Revoke {
+        /// 证书编号
+        #[arg(value_name = "NUMBER")]
+        number: String,
+        /// 撤销原因
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// 输出证书页面（HTML，含二维码；--pdf 同时生成 PDF）
+    Render {
+        /// 证书编号
+        #[arg(value_name = "NUMBER")]
+        number: String,
+        /// 输出文件（.html）
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// 同时用 Chromium 生成 PDF
+        #[arg(long)]
+        pdf: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// 证书编号（在工作区中核验）
+    #[arg(value_name = "NUMBER", required_unless_present = "file", conflicts_with = "file")]
+    pub number: Option<String>,
+    /// 证书文件（certificates show --json 的输出），离线核验，不需要工作区
+    #[arg(long, value_name = "FILE", requires = "public_key")]
+    pub file: Option<PathBuf>,
+    /// 发证机构的公钥文件（signing-key.pub.pem）
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// 导出合格名单（.xlsx：合格名单 + 汇总两张表；或 .csv）
+    PassList {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+        /// 只导出该培训机构的考生
+        #[arg(long, value_name = "NAME")]
+        school: Option<String>,
+        /// 输出文件（.xlsx 或 .csv）
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// 写入完整身份证号（默认打码）
+        #[arg(long)]
+        full_id: bool,
+        /// 覆盖已存在的输出文件
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

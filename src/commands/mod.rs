@@ -6,9 +6,11 @@
 
 mod bank;
 mod blueprint;
+mod certificates;
 mod init;
 mod paper;
 mod practical;
+mod results;
 mod score;
 mod session;
 mod simulate;
@@ -60,5 +62,10 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Rubric(command) => practical::rubric(&context, &command),
         Command::Practical(command) => practical::practical(&context, &command),
         Command::Grade(command) => practical::grade(&context, &command),
+        Command::Results { session, full_id } => results::results(&context, &session, full_id),
+        Command::Keys(command) => certificates::keys(&context, &command),
+        Command::Certificates(command) => certificates::run(&context, &command),
+        Command::Verify(args) => certificates::verify(&context, &args),
+        Command::Export(command) => results::export(&context, &command),
     }
 }

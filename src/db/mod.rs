@@ -9,6 +9,7 @@
 //!   nothing; two processes never interleave their writes.
 
 mod bank;
+mod certificates;
 mod papers;
 mod practical;
 mod sessions;
@@ -22,6 +23,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
 pub use self::bank::{BankRead, ItemFilter, StoredItem, VersionInfo};
+pub use self::certificates::{CertificateRead, CertificateRow, NewCertificate};
 pub use self::papers::{NewBuild, NewPaper, NewPaperItem, PaperItemView, PaperRead, PaperSummary, PaperView};
 pub use self::practical::{
     DrawRow, GradeRow, NewDraw, NewGrade, NewResolution, PracticalRead, Resolution, RubricRow, RubricState,
@@ -39,6 +41,7 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/002_papers.sql")),
         M::up(include_str!("migrations/003_sessions.sql")),
         M::up(include_str!("migrations/004_practical.sql")),
+        M::up(include_str!("migrations/005_certificates.sql")),
     ])
 });
 

@@ -27,6 +27,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("booklet.html", include_str!("templates/booklet.html")),
         ("answer_sheet.html", include_str!("templates/answer_sheet.html")),
         ("key.html", include_str!("templates/key.html")),
+        ("certificate.html", include_str!("templates/certificate.html")),
     ] {
         env.add_template(name, source).expect("built-in template parses");
     }
@@ -230,4 +231,31 @@ pub fn paper_items_json(paper: &PaperView) -> Vec<serde_json::Value> {
             })
         })
         .collect()
+}
+
+/// The printable certificate page: holder, level, scores, number, date, issuer, and a
+/// QR code (SVG) holding the number, the payload's digest and the signature.
+pub fn render_certificate(c: &crate::db::CertificateRow) -> Result<String, Error> {
+    use crate::certificate;
+    let field = |key: &str| certificate::payload_field(&c.payload, key).unwrap_or("").to_owned();
+    let qr = qrcode::QrCode::new(certificate::qr_content(&c.number, &c.payload, &c.signature).as_bytes())
+        .map_err(|e| Error::user(format!("无法生成二维码：{e}")))?
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build();
+    let context = minijinja::context! {
+        c => minijinja::Value::from(minijinja::value::Serde(c)),
+        name => field("name"),
+        id_masked => crate::idcard::mask(&c.id_number),
+        occupation => field("occupation"),
+        theory => field("theory"),
+        practical => field("practical"),
+        issuer => field("issuer"),
+        // The SVG is ours, built from escaped data: safe to embed as markup.
+        qr => minijinja::Value::from_safe_string(qr),
+    };
+    TEMPLATES
+        .get_template("certificate.html")
+        .and_then(|t| t.render(context))
+        .map_err(|e| Error::user(format!("无法生成证书页面：{e}")))
 }

@@ -7,6 +7,7 @@ mod bank_export;
 mod bank_import;
 mod bank_queries;
 mod bundled_bank;
+mod certificates;
 mod papers;
 mod practical;
 mod sessions;

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::support::{Workspace, file_hash, valid_id};
 
-const SESSION: &str = "P1";
+pub const SESSION: &str = "P1";
 
 fn plan(examiners_min: usize) -> String {
     format!(
@@ -19,7 +19,7 @@ fn plan(examiners_min: usize) -> String {
 }
 
 /// A workspace with `n` candidates who have drawn their tasks (seed 5).
-fn drawn(n: usize) -> Workspace {
+pub fn drawn(n: usize) -> Workspace {
     let ws = Workspace::new();
     ws.ok(["init"]);
     ws.write("plan.toml", plan(3));
@@ -45,7 +45,7 @@ fn drawn(n: usize) -> Workspace {
     ws
 }
 
-fn tasks(ws: &Workspace, exam_no: &str) -> Vec<String> {
+pub fn tasks(ws: &Workspace, exam_no: &str) -> Vec<String> {
     let draws = ws.json(["practical", "show", "--session", SESSION]);
     draws["draws"].as_array().unwrap().iter().find(|d| d["exam_no"] == exam_no).unwrap()["tasks"]
         .as_array()
@@ -69,7 +69,7 @@ fn steps(ws: &Workspace, task: &str) -> Vec<(String, f64)> {
 
 /// CSV rows for one examiner scoring `total` (full marks minus points taken from the
 /// first steps), plus veto rows.
-fn entry_rows(ws: &Workspace, exam_no: &str, task: &str, examiner: &str, total: f64, vetoes: &[&str]) -> String {
+pub fn entry_rows(ws: &Workspace, exam_no: &str, task: &str, examiner: &str, total: f64, vetoes: &[&str]) -> String {
     let mut missing = 100.0 - total;
     let mut rows = String::new();
     for (id, max) in steps(ws, task) {
@@ -83,7 +83,7 @@ fn entry_rows(ws: &Workspace, exam_no: &str, task: &str, examiner: &str, total: 
     rows
 }
 
-const HEADER: &str = "准考证号,任务,考评员,步骤,得分,否决\n";
+pub const HEADER: &str = "准考证号,任务,考评员,步骤,得分,否决\n";
 
 fn status_of(ws: &Workspace, exam_no: &str, task: &str) -> Value {
     let status = ws.json(["grade", "status", "--session", SESSION]);

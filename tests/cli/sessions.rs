@@ -9,7 +9,7 @@ use crate::support::{Workspace, file_hash, valid_id};
 const SESSION: &str = "S1";
 
 /// A 12-question blueprint with a partial-credit multiple-choice section, two forms.
-const BLUEPRINT: &str = r#"
+pub const BLUEPRINT: &str = r#"
 name = "测试卷"
 level = "四级"
 pass_mark = 8
