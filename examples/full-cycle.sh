@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole exam cycle on rehearsal data, as an exam office would run it:
 # init → build-paper → session → candidates → assign → draw → simulate → score theory
-# → grade practical → status.
+# → grade practical → results → certificates → verify → pass lists.
 #
 #   bash examples/full-cycle.sh [WORK_DIR]
 #
@@ -52,7 +52,22 @@ step "8. 导入实操评分，查看进度与考评员一致性"
 certify grade import --session "$session" "$work/rehearsal/practical-grades.csv"
 certify grade status --session "$session" --agreement | tail -12
 
-step "9. 查看批次"
-certify session show "$session" | head -8
+step "9. 考试结果（各培训机构汇总）"
+certify results --session "$session" | tail -7
+
+step "10. 生成签名密钥，签发证书"
+certify keys generate --out "$work/keys"
+certify certificates issue --session "$session" | head -6
+
+step "11. 核验证书：在工作区中，以及只用证书文件和公钥离线核验"
+number=$(certify --json certificates list --session "$session" | grep -oE '"number": "[^"]+"' | head -1 | cut -d'"' -f4)
+certify verify "$number"
+certify --json certificates show "$number" > "$work/certificate.json"
+CERTIFY_DB="$work/no-such-workspace.db" "$CERTIFY" verify --file "$work/certificate.json" --public-key "$work/keys/signing-key.pub.pem"
+certify certificates render "$number" --out "$work/certificate.html"
+
+step "12. 导出合格名单（Excel 两张表：合格名单、汇总；每个培训机构一份 CSV）"
+certify export pass-list --session "$session" --out "$work/合格名单.xlsx"
+certify export pass-list --session "$session" --school "阳光职业技能培训学校" --out "$work/阳光职业技能培训学校-合格名单.csv"
 
 printf '\n完成。工作区：%s\n' "$work"
