@@ -11,8 +11,9 @@
 //! Run with `cargo bench --bench build_paper`; exits non-zero when a target is missed.
 
 use std::collections::HashSet;
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use certify::assemble::{self, Candidate};
@@ -49,11 +50,6 @@ fn generated_bank(n: usize) -> Vec<Candidate> {
         .collect()
 }
 
-fn median(mut runs: Vec<Duration>) -> Duration {
-    runs.sort();
-    runs[runs.len() / 2]
-}
-
 fn verdict(name: &str, value: f64, target: f64, unit: &str, detail: &str) -> bool {
     let ok = value <= target;
     println!(
@@ -64,12 +60,7 @@ fn verdict(name: &str, value: f64, target: f64, unit: &str, detail: &str) -> boo
 }
 
 fn certify(db: &Path, args: &[&str]) -> Duration {
-    let start = Instant::now();
-    let output =
-        Command::new(env!("CARGO_BIN_EXE_certify")).arg("--db").arg(db).args(args).output().expect("run certify");
-    let elapsed = start.elapsed();
-    assert!(output.status.success(), "certify {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    elapsed
+    common::certify(db, args).0
 }
 
 fn main() {
@@ -88,7 +79,13 @@ fn main() {
         assert!(assemble::verify(&one, &pool, &recent, &targets, &forms).is_empty());
     }
     let shown = format!("median of {} runs", runs.len());
-    ok &= verdict("50k bank: one 100-item form (in-process)", median(runs).as_secs_f64() * 1000.0, 50.0, "ms", &shown);
+    ok &= verdict(
+        "50k bank: one 100-item form (in-process)",
+        common::median(runs).as_secs_f64() * 1000.0,
+        50.0,
+        "ms",
+        &shown,
+    );
 
     // 100 parallel forms, overlap ≤ 20%.
     let mut hundred = one.clone();
@@ -107,7 +104,8 @@ fn main() {
         spread = spread.max(hi - lo);
     }
     let shown = format!("median of {} runs", runs.len());
-    ok &= verdict("50k bank: 100 parallel forms, max_overlap 0.2", median(runs).as_secs_f64(), 2.0, "s", &shown);
+    ok &=
+        verdict("50k bank: 100 parallel forms, max_overlap 0.2", common::median(runs).as_secs_f64(), 2.0, "s", &shown);
     ok &= verdict("  spread of mean difficulty across the 100 forms", spread, 0.01, "", "worst of 3 seeds");
 
     // Whole process on the bundled bank, HTML included.
@@ -138,7 +136,7 @@ fn main() {
     let shown = format!("median of {} runs, booklet + sheet + key + paper.json", runs.len());
     ok &= verdict(
         "bundled bank: one form, whole process with HTML",
-        median(runs).as_secs_f64() * 1000.0,
+        common::median(runs).as_secs_f64() * 1000.0,
         100.0,
         "ms",
         &shown,
@@ -173,7 +171,7 @@ fn main() {
     let hundred_forms = certify(&big, &["build-paper", "--blueprint", bp, "--forms", "100", "--seed", "9"]);
     println!(
         "(record) 50k workspace, whole process: one form {:.0} ms (median of 5); 100 forms {:.2} s",
-        median(one_form).as_secs_f64() * 1000.0,
+        common::median(one_form).as_secs_f64() * 1000.0,
         hundred_forms.as_secs_f64()
     );
     if !ok {

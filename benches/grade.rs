@@ -6,47 +6,14 @@
 //! session of 10,000 fictional candidates, the draw), writes the grade file, then times
 //! the commands. Run with `cargo bench --bench grade`; exits non-zero on a miss.
 
-use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
+
+use common::{certify, fictional_id, rubric};
 
 const CANDIDATES: usize = 10_000;
 const EXAMINERS: [&str; 3] = ["甲", "乙", "丙"];
-
-/// A 5-step rubric: one step per section, two in 操作过程.
-fn rubric(id: &str, category: &str) -> String {
-    let sections: [(&str, &[(&str, f64)]); 4] = [
-        ("操作准备", &[("1.1", 20.0)]),
-        ("操作过程", &[("2.1", 30.0), ("2.2", 30.0)]),
-        ("整理与记录", &[("3.1", 10.0)]),
-        ("职业素养与人文关怀", &[("4.1", 10.0)]),
-    ];
-    let mut text = format!("id = \"{id}\"\ntitle = \"基准任务 {id}\"\ncategory = \"{category}\"\nlevels = [\"四级\"]\n");
-    for (name, steps) in sections {
-        text.push_str(&format!("\n[[section]]\nname = \"{name}\"\n"));
-        for (step, points) in steps {
-            text.push_str(&format!("[[section.step]]\nid = \"{step}\"\ntext = \"步骤\"\npoints = {points}\nrule = \"未做不得分\"\n"));
-        }
-    }
-    text.push_str("\n[[veto]]\nid = \"V1\"\ntext = \"危及安全\"\n");
-    text
-}
-
-fn fictional_id(n: usize) -> String {
-    let day = 19800101 + (n % 28) as u32 + 100 * ((n / 28) % 12) as u32 + 10000 * ((n / 336) % 20) as u32;
-    let first17 = format!("990101{day}{:03}", (n / 6720) % 1000);
-    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17.chars().zip(weights).map(|(c, w)| c.to_digit(10).unwrap() * w).sum();
-    format!("{first17}{}", b"10X98765432"[(sum % 11) as usize] as char)
-}
-
-fn certify(db: &Path, args: &[&str]) -> (Duration, Vec<u8>) {
-    let start = Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_certify")).arg("--db").arg(db).args(args).output().expect("run certify");
-    let elapsed = start.elapsed();
-    assert!(output.status.success(), "certify {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    (elapsed, output.stdout)
-}
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -56,7 +23,8 @@ fn main() {
     for (id, category) in [("B-C1", "护理"), ("B-C2", "护理"), ("B-E1", "学前"), ("B-E2", "学前")] {
         std::fs::write(dir.path().join(format!("{id}.toml")), rubric(id, category)).expect("rubric");
     }
-    let rubric_files: Vec<String> = ["B-C1", "B-C2", "B-E1", "B-E2"].iter().map(|id| path(&format!("{id}.toml"))).collect();
+    let rubric_files: Vec<String> =
+        ["B-C1", "B-C2", "B-E1", "B-E2"].iter().map(|id| path(&format!("{id}.toml"))).collect();
     let mut args = vec!["rubric", "import"];
     args.extend(rubric_files.iter().map(String::as_str));
     certify(&db, &args);
@@ -65,7 +33,21 @@ fn main() {
         "examiners_min = 3\ndiscrepancy = 10\n[[draw]]\ncategory = \"护理\"\nweight = 50\n[[draw]]\ncategory = \"学前\"\nweight = 50\n",
     )
     .expect("plan");
-    certify(&db, &["session", "create", "--id", "G", "--level", "四级", "--date", "2026-12-05", "--practical", &path("plan.toml")]);
+    certify(
+        &db,
+        &[
+            "session",
+            "create",
+            "--id",
+            "G",
+            "--level",
+            "四级",
+            "--date",
+            "2026-12-05",
+            "--practical",
+            &path("plan.toml"),
+        ],
+    );
     let mut csv = String::from("准考证号,姓名,身份证号\n");
     for i in 0..CANDIDATES {
         csv.push_str(&format!("G{i:06},考生{i},{}\n", fictional_id(i)));
@@ -96,7 +78,8 @@ fn main() {
     std::fs::write(dir.path().join("grades.csv"), rows).expect("grades");
 
     let (import, _) = certify(&db, &["grade", "import", "--session", "G", &path("grades.csv")]);
-    let status_json: Vec<Duration> = (0..5).map(|_| certify(&db, &["--json", "grade", "status", "--session", "G"]).0).collect();
+    let status_json: Vec<Duration> =
+        (0..5).map(|_| certify(&db, &["--json", "grade", "status", "--session", "G"]).0).collect();
     let status_table: Vec<Duration> = (0..5).map(|_| certify(&db, &["grade", "status", "--session", "G"]).0).collect();
     let (agreement, _) = certify(&db, &["grade", "status", "--session", "G", "--agreement"]);
     let median = |mut v: Vec<Duration>| {

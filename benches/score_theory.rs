@@ -8,39 +8,13 @@
 //! resident memory through `/usr/bin/time`. Setup steps are timed for the record.
 //! Run with `cargo bench --bench score_theory`; exits non-zero when a target is missed.
 
-use std::path::Path;
+mod common;
+
 use std::process::Command;
-use std::time::{Duration, Instant};
+
+use common::{certify_measured as certify, fictional_id};
 
 const BLUEPRINT: &str = include_str!("blueprint-100.toml");
-
-/// A fictional ID number with a valid check character (area 990101 belongs to no region).
-fn fictional_id(n: usize) -> String {
-    let day = 19800101 + (n % 28) as u32 + 100 * ((n / 28) % 12) as u32 + 10000 * ((n / 336) % 20) as u32;
-    let first17 = format!("990101{day}{:03}", (n / 6720) % 1000);
-    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17.chars().zip(weights).map(|(c, w)| c.to_digit(10).unwrap() * w).sum();
-    format!("{first17}{}", b"10X98765432"[(sum % 11) as usize] as char)
-}
-
-/// Runs certify; returns (wall time, peak resident set in KiB when /usr/bin/time is there).
-fn certify(db: &Path, args: &[&str]) -> (Duration, Option<u64>) {
-    let timer = Path::new("/usr/bin/time");
-    let mut command = if timer.exists() {
-        let mut c = Command::new(timer);
-        c.args(["-f", "%M"]).arg(env!("CARGO_BIN_EXE_certify"));
-        c
-    } else {
-        Command::new(env!("CARGO_BIN_EXE_certify"))
-    };
-    let start = Instant::now();
-    let output = command.arg("--db").arg(db).args(args).output().expect("run certify");
-    let elapsed = start.elapsed();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "certify {args:?}: {stderr}");
-    let peak = if timer.exists() { stderr.lines().last().and_then(|l| l.trim().parse().ok()) } else { None };
-    (elapsed, peak)
-}
 
 fn main() {
     let n: usize = std::env::var("BENCH_SHEETS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);

@@ -40,7 +40,7 @@ pub struct CandidateResult {
 
 /// Every candidate's result in a session, in exam-number order.
 pub fn session_results(db: &Db, session: &SessionRow) -> Result<Vec<CandidateResult>, Error> {
-    let sheets = db.current_sheets(&session.id)?;
+    let sheets = db.sheet_totals(&session.id)?;
     let mut pass_marks: HashMap<String, f64> = HashMap::new();
     for paper in db.session_papers(&session.id)? {
         if let Some(view) = db.paper(&paper)? {
@@ -75,7 +75,7 @@ pub fn session_results(db: &Db, session: &SessionRow) -> Result<Vec<CandidateRes
         .into_iter()
         .map(|c| {
             let sheet = sheets.get(&c.exam_no);
-            let theory = sheet.map(|s| (s.total, pass_marks.get(&s.paper_id).copied().unwrap_or(60.0)));
+            let theory = sheet.map(|(paper, total)| (*total, pass_marks.get(paper).copied().unwrap_or(60.0)));
             let state = practical.get(&c.exam_no).cloned().unwrap_or(Practical::Open);
             let decision = results::decide(theory, &state);
             let practical_score = match state {

@@ -110,7 +110,7 @@ fn show(context: &Context, id: &str, full_id: bool) -> Result<(), Error> {
     let session = find_session(&db, id)?;
     let candidates = db.candidates(id)?;
     let papers = db.session_papers(id)?;
-    let sheets = db.current_sheets(id)?;
+    let sheets = db.sheet_totals(id)?;
     let replaced = db.replaced_sheets(id)?;
     let missing: Vec<&str> = candidates
         .iter()
@@ -127,7 +127,7 @@ fn show(context: &Context, id: &str, full_id: bool) -> Result<(), Error> {
             "id_number": idcard::display(&c.id_number, full_id),
             "school": c.school,
             "paper": c.paper_id,
-            "theory": sheets.get(&c.exam_no).map(|s| s.total),
+            "theory": sheets.get(&c.exam_no).map(|(_, total)| *total),
             "replaced_sheets": replaced.get(&c.exam_no).copied().unwrap_or(0),
         })).collect::<Vec<_>>(),
         "missing": missing,
@@ -173,7 +173,7 @@ fn show(context: &Context, id: &str, full_id: bool) -> Result<(), Error> {
             c.school.clone(),
             c.paper_id.clone().unwrap_or_else(|| "未分配".into()),
             match sheets.get(&c.exam_no) {
-                Some(sheet) => crate::import::format_number(sheet.total),
+                Some((_, total)) => crate::import::format_number(*total),
                 None if c.paper_id.is_some() => "未交".into(),
                 None => String::new(),
             },
@@ -264,7 +264,7 @@ fn assign(context: &Context, args: &SessionAssignArgs) -> Result<(), Error> {
     if candidates.is_empty() {
         return Err(Error::user(format!("批次 {} 还没有考生；请先导入考生名单", session.id)));
     }
-    let scored = db.current_sheets(&session.id)?;
+    let scored = db.scored_exam_nos(&session.id)?;
     if !scored.is_empty() {
         return Err(Error::user(format!("批次 {} 已有 {} 份答卷评过分，不能再重新分配试卷", session.id, scored.len())));
     }

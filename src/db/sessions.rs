@@ -181,12 +181,13 @@ pub trait SessionRead: Read + Sized {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The sheets in force for a session, by exam number.
-    fn current_sheets(&self, session: &str) -> Result<HashMap<String, SheetRow>, Error> {
-        let sql = format!("SELECT {SHEET_COLUMNS} FROM sheets WHERE session_id = ?1 AND current = 1");
-        let mut statement = self.conn().prepare(&sql)?;
-        let rows = statement.query_map([session], sheet_row)?;
-        rows.map(|r| r.map(|s| (s.exam_no.clone(), s)).map_err(Error::from)).collect()
+    /// Paper and total of every sheet in force, by exam number (without the answers,
+    /// which results never need).
+    fn sheet_totals(&self, session: &str) -> Result<HashMap<String, (String, f64)>, Error> {
+        let mut statement =
+            self.conn().prepare("SELECT exam_no, paper_id, total FROM sheets WHERE session_id = ?1 AND current = 1")?;
+        let rows = statement.query_map([session], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Every sheet in force that was answered on `paper`, with its session.
