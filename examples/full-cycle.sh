@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole exam cycle on rehearsal data, as an exam office would run it:
 # init → build-paper → session → candidates → assign → draw → simulate → score theory
-# → grade practical → results → certificates → verify → pass lists.
+# → grade practical → results → certificates → verify → pass lists → item analysis.
 #
 #   bash examples/full-cycle.sh [WORK_DIR]
 #
@@ -69,5 +69,12 @@ certify certificates render "$number" --out "$work/certificate.html"
 step "12. 导出合格名单（Excel 两张表：合格名单、汇总；每个培训机构一份 CSV）"
 certify export pass-list --session "$session" --out "$work/合格名单.xlsx"
 certify export pass-list --session "$session" --school "阳光职业技能培训学校" --out "$work/阳光职业技能培训学校-合格名单.csv"
+
+
+if [ "${CERTIFY_ANALYZE:-yes}" != "no" ]; then
+    step "13. 试题分析：图文报告，并把校准难度系数写回题库"
+    certify analyze --session "$session" --html "$work/试题分析报告.html" --update-bank | head -3
+    certify bank list --flagged | tail -1
+fi
 
 printf '\n完成。工作区：%s\n' "$work"

@@ -88,6 +88,27 @@ pub enum Command {
     /// 导出：培训机构合格名单
     #[command(subcommand)]
     Export(ExportCommand),
+    /// 试题分析：难度、区分度、信度，各领域和各培训机构得分，可把校准结果写回题库
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// 批次编号（可写多个：--session A --session B）
+    #[arg(long, value_name = "ID", required_unless_present = "paper")]
+    pub session: Vec<String>,
+    /// 只分析这套试卷的答卷（可写多个）
+    #[arg(long, value_name = "PAPER_ID")]
+    pub paper: Vec<String>,
+    /// 输出图文分析报告（HTML，含分数分布、难度—区分度散点图、领域 × 培训机构热力图）
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// 同时用 Chromium 把报告生成 PDF（需 --html）
+    #[arg(long, requires = "html")]
+    pub pdf: bool,
+    /// 把每道题的校准难度系数和样本量（汇总全部批次）写回题库，并记录需复核的标记
+    #[arg(long)]
+    pub update_bank: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -576,6 +597,9 @@ pub struct BankListArgs {
     /// 状态：active 在用 / retired 已停用 / all 全部
     #[arg(long, default_value = "active", value_parser = ["active", "retired", "all"], value_name = "S")]
     pub status: String,
+    /// 只列出最近一次试题分析标记为需复核的试题
+    #[arg(long)]
+    pub flagged: bool,
 }
 
 #[derive(Debug, Args)]

@@ -260,6 +260,7 @@ fn list(context: &Context, args: &BankListArgs) -> Result<(), Error> {
         level: args.level,
         difficulty: args.difficulty,
         retired: filter_status(&args.status),
+        flagged: args.flagged,
     };
     let items = db.list_items(&filter)?;
     let out = context.out;
@@ -278,6 +279,8 @@ fn list(context: &Context, args: &BankListArgs) -> Result<(), Error> {
                     "stem": s.item.stem,
                     "tags": s.item.tags,
                     "facility": s.item.facility,
+                    "facility_n": s.facility_n,
+                    "flags": s.flags,
                 })
             })
             .collect();
@@ -332,6 +335,7 @@ fn show(context: &Context, args: &BankShowArgs) -> Result<(), Error> {
         "facility_n": stored.facility_n,
         "status": stored.status,
         "status_reason": stored.status_reason,
+        "flags": stored.flags,
         "versions": versions,
     }))?;
     if out.json {

@@ -4,6 +4,7 @@
 //! Guarantees: the workspace is opened once per command, by [`Context::workspace`],
 //! which creates it (with the bundled bank) when it does not exist and says so on stderr.
 
+mod analyze;
 mod bank;
 mod blueprint;
 mod certificates;
@@ -67,5 +68,6 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Certificates(command) => certificates::run(&context, &command),
         Command::Verify(args) => certificates::verify(&context, &args),
         Command::Export(command) => results::export(&context, &command),
+        Command::Analyze(args) => analyze::run(&context, &args),
     }
 }

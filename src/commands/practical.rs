@@ -855,7 +855,7 @@ fn status(context: &Context, session_id: &str, agreement: bool) -> Result<(), Er
 
 /// ICC(2,1) per task and examiner panel (the same examiners scoring several candidates),
 /// pooled over panels weighted by their size; and each examiner's severity.
-fn agreement_report(list: &[CandidatePractical]) -> serde_json::Value {
+pub fn agreement_report(list: &[CandidatePractical]) -> serde_json::Value {
     let mut panels: BTreeMap<(String, Vec<String>), Vec<Vec<f64>>> = BTreeMap::new();
     let mut severity_panels: Vec<Vec<(String, f64)>> = Vec::new();
     for c in list {

@@ -25,6 +25,8 @@ pub struct StoredItem {
     pub facility_n: Option<i64>,
     pub imported_from: String,
     pub created_at: String,
+    /// Flags of the last item analysis (codes).
+    pub flags: Vec<String>,
 }
 
 /// One line of an item's version history.
@@ -46,12 +48,14 @@ pub struct ItemFilter {
     pub difficulty: Option<Difficulty>,
     /// `Some(true)` retired only, `Some(false)` active only.
     pub retired: Option<bool>,
+    /// Only items whose current version the last analysis flagged.
+    pub flagged: bool,
 }
 
 const ITEM_COLUMNS: &str = "v.item_id, v.version, v.seq, v.domain, v.kind, v.levels, v.difficulty, v.stem, \
      v.options, v.answer, v.explanation, v.tags, v.source, v.enemies, v.facility, v.facility_n, \
      v.imported_from, v.created_at, i.status, i.status_reason, i.status_changed, \
-     (i.current_version = v.version)";
+     (i.current_version = v.version), v.flags";
 
 fn json_list<T: serde::de::DeserializeOwned>(text: String) -> rusqlite::Result<Vec<T>> {
     serde_json::from_str(&text)
@@ -94,6 +98,7 @@ fn stored_item(row: &Row<'_>) -> rusqlite::Result<StoredItem> {
         status_reason: row.get(19)?,
         status_changed: row.get(20)?,
         current: row.get(21)?,
+        flags: row.get::<_, Option<String>>(22)?.map(json_list).transpose()?.unwrap_or_default(),
     })
 }
 
@@ -161,6 +166,9 @@ pub trait BankRead: Read {
         if let Some(retired) = filter.retired {
             sql.push_str(" AND i.status = ?");
             values.push(if retired { "retired" } else { "active" }.into());
+        }
+        if filter.flagged {
+            sql.push_str(" AND v.flags IS NOT NULL AND v.flags != '[]'");
         }
         sql.push_str(" ORDER BY i.id");
         let mut statement = self.conn().prepare(&sql)?;
@@ -283,6 +291,16 @@ impl Tx<'_> {
                 Level::mask(&item.levels),
                 now
             ])?;
+        Ok(())
+    }
+
+    /// Records what an analysis found: flags (codes) on an item version.
+    pub fn set_flags(&self, id: &str, version: &str, flags: &[&str], now: &str) -> Result<(), Error> {
+        self.tx
+            .prepare_cached(
+                "UPDATE item_versions SET flags = ?3, analysed_at = ?4 WHERE item_id = ?1 AND version = ?2",
+            )?
+            .execute(params![id, version, to_json(&flags), now])?;
         Ok(())
     }
 

@@ -29,7 +29,8 @@ pub use self::practical::{
     DrawRow, GradeRow, NewDraw, NewGrade, NewResolution, PracticalRead, Resolution, RubricRow, RubricState,
 };
 pub use self::sessions::{
-    CandidateRow, KeyChange, NewCandidate, NewSession, NewSheet, SessionRead, SessionRow, SheetRow, exam_order,
+    CandidateRow, KeyChange, NewCandidate, NewSession, NewSheet, RawSheet, SessionRead, SessionRow, SheetRow,
+    exam_order,
 };
 pub use self::settings::SettingsRead;
 use crate::error::Error;
@@ -42,6 +43,7 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/003_sessions.sql")),
         M::up(include_str!("migrations/004_practical.sql")),
         M::up(include_str!("migrations/005_certificates.sql")),
+        M::up(include_str!("migrations/006_calibration.sql")),
     ])
 });
 

@@ -81,6 +81,16 @@ pub struct SheetRow {
     pub replaced_at: Option<String>,
 }
 
+/// A sheet in force as analysis reads it: answers and scores still in their stored form.
+#[derive(Debug, Clone)]
+pub struct RawSheet {
+    pub session_id: String,
+    pub exam_no: String,
+    pub paper_id: String,
+    pub responses: String,
+    pub scores: String,
+}
+
 /// A sheet to store.
 pub struct NewSheet<'a> {
     pub session_id: &'a str,
@@ -212,6 +222,24 @@ pub trait SessionRead: Read + Sized {
     fn scored_exam_nos(&self, session: &str) -> Result<std::collections::HashSet<String>, Error> {
         let mut statement = self.conn().prepare("SELECT exam_no FROM sheets WHERE session_id = ?1 AND current = 1")?;
         let rows = statement.query_map([session], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Sheets in force of a session, or of a paper (across sessions), or of both filters.
+    fn raw_sheets(&self, session: Option<&str>, paper: Option<&str>) -> Result<Vec<RawSheet>, Error> {
+        let mut statement = self.conn().prepare(
+            "SELECT session_id, exam_no, paper_id, responses, scores FROM sheets WHERE current = 1 \
+             AND (?1 IS NULL OR session_id = ?1) AND (?2 IS NULL OR paper_id = ?2) ORDER BY session_id, id",
+        )?;
+        let rows = statement.query_map(params![session, paper], |r| {
+            Ok(RawSheet {
+                session_id: r.get(0)?,
+                exam_no: r.get(1)?,
+                paper_id: r.get(2)?,
+                responses: r.get(3)?,
+                scores: r.get(4)?,
+            })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

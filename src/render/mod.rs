@@ -7,6 +7,7 @@
 //! text); documents are rendered from a stored paper only, so `build-paper` and
 //! `paper render` give byte-identical files.
 
+pub mod charts;
 pub mod pdf;
 
 use std::sync::LazyLock;
@@ -28,6 +29,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("answer_sheet.html", include_str!("templates/answer_sheet.html")),
         ("key.html", include_str!("templates/key.html")),
         ("certificate.html", include_str!("templates/certificate.html")),
+        ("analysis.html", include_str!("templates/analysis.html")),
     ] {
         env.add_template(name, source).expect("built-in template parses");
     }
@@ -258,4 +260,18 @@ pub fn render_certificate(c: &crate::db::CertificateRow) -> Result<String, Error
         .get_template("certificate.html")
         .and_then(|t| t.render(context))
         .map_err(|e| Error::user(format!("无法生成证书页面：{e}")))
+}
+
+/// The item-analysis report: `data` for the tables, and the named SVG charts (built by
+/// [`charts`] from escaped text, so embedded as markup).
+pub fn render_report(data: &serde_json::Value, svgs: &[(&str, String)]) -> Result<String, Error> {
+    let mut context: std::collections::BTreeMap<String, minijinja::Value> = std::collections::BTreeMap::new();
+    context.insert("d".into(), minijinja::Value::from(minijinja::value::Serde(data)));
+    for (name, svg) in svgs {
+        context.insert((*name).to_owned(), minijinja::Value::from_safe_string(svg.clone()));
+    }
+    TEMPLATES
+        .get_template("analysis.html")
+        .and_then(|t| t.render(minijinja::Value::from(context)))
+        .map_err(|e| Error::user(format!("无法生成分析报告：{e}")))
 }

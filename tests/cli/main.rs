@@ -3,6 +3,7 @@
 
 mod support;
 
+mod analysis;
 mod bank_export;
 mod bank_import;
 mod bank_queries;

@@ -1,0 +1,125 @@
+//! `analyze`: the JSON contract, calibration back into the bank, and the report.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::Workspace;
+
+/// The full-cycle example's workspace: 60 rehearsal candidates, scored and graded.
+fn cycle() -> (Workspace, std::path::PathBuf) {
+    let ws = Workspace::new();
+    let work = ws.path("cycle");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/full-cycle.sh");
+    let output = Command::new("bash")
+        .arg(&script)
+        .arg(&work)
+        .env("CERTIFY", env!("CARGO_BIN_EXE_certify"))
+        .env("CERTIFY_ANALYZE", "no")
+        .env_remove("CERTIFY_DB")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let db = work.join("certify.db");
+    std::fs::copy(&db, ws.db()).unwrap();
+    (ws, work)
+}
+
+const SESSION: &str = "2026-12-BJ01";
+
+#[test]
+fn analysis_reports_item_and_test_statistics_with_reasons() {
+    let (ws, _) = cycle();
+    let report = ws.json(["analyze", "--session", SESSION]);
+    let test = &report["test"];
+    assert_eq!(test["n"], 60);
+    for key in ["mean", "sd", "kr20", "sem"] {
+        assert!(test[key].is_number(), "test lacks {key}: {test}");
+    }
+    let kr20 = test["kr20"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&kr20), "{kr20}");
+    let items = report["items"].as_array().unwrap();
+    assert!(items.len() > 90, "two forms of 90 with little overlap");
+    for item in items {
+        for key in ["id", "facility", "item_rest", "discrimination", "omit_rate", "flags"] {
+            assert!(item.get(key).is_some(), "item lacks {key}: {item}");
+        }
+        let facility = item["facility"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&facility));
+        for flag in item["flags"].as_array().unwrap() {
+            assert!(flag["reason"].as_str().is_some_and(|r| !r.is_empty()), "{flag}");
+        }
+    }
+    let schools = report["domains"]["schools"].as_array().unwrap();
+    assert_eq!(schools.len(), 4);
+    assert_eq!(report["pass_rates"].as_array().unwrap().len(), 4);
+    assert!(report["practical"][0]["agreement"]["icc"].is_number());
+    // One paper only.
+    let paper = items[0]["appearances"][0]["paper"].as_str().unwrap();
+    let one = ws.json(["analyze", "--paper", paper]);
+    assert_eq!(one["test"]["n"], 30);
+}
+
+#[test]
+fn update_bank_calibrates_the_next_build_and_flags_items() {
+    let (ws, _) = cycle();
+    let before = ws.json(["bank", "list", "--flagged"]);
+    assert_eq!(before["items"].as_array().unwrap().len(), 0);
+    let report = ws.json(["analyze", "--session", SESSION, "--update-bank"]);
+    let flagged_in_report =
+        report["items"].as_array().unwrap().iter().filter(|i| !i["flags"].as_array().unwrap().is_empty()).count();
+    let flagged = ws.json(["bank", "list", "--flagged"]);
+    assert_eq!(flagged["items"].as_array().unwrap().len(), flagged_in_report);
+    let item = &report["items"][0];
+    let shown = ws.json(["bank", "show", item["id"].as_str().unwrap()]);
+    assert_eq!(shown["facility_n"], item["n"]);
+    assert!((shown["facility"].as_f64().unwrap() - item["facility"].as_f64().unwrap()).abs() < 1e-3);
+
+    let blueprint = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/blueprints/baoyushi-4.toml");
+    let built = ws.json([
+        "build-paper".as_ref(),
+        "--blueprint".as_ref(),
+        blueprint.as_os_str(),
+        "--seed".as_ref(),
+        "99".as_ref(),
+    ]);
+    let calibrated = built["papers"][0]["report"]["calibrated_items"].as_u64().unwrap();
+    assert!(calibrated > 0, "the rebuilt paper uses calibrated facilities: {}", built["papers"][0]["report"]);
+    let shown = ws
+        .ok(["build-paper".as_ref(), "--blueprint".as_ref(), blueprint.as_os_str(), "--seed".as_ref(), "98".as_ref()])
+        .stdout;
+    assert!(shown.contains("平均难度系数"), "{shown}");
+}
+
+/// The report is rendered by a real headless Chromium; pdftotext finds the charts'
+/// titles and labels (SVG text becomes PDF text). Skipped off CI without Chromium.
+#[test]
+fn the_html_report_renders_its_charts_in_chromium() {
+    let have = |tool: &str| {
+        Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success())
+    };
+    if !(have("chromium-headless-shell") || have("chromium")) || !have("pdftotext") {
+        assert!(std::env::var_os("CI").is_none(), "CI must install chromium-headless-shell and poppler-utils");
+        eprintln!("skipped: no Chromium or pdftotext here");
+        return;
+    }
+    let (ws, _) = cycle();
+    ws.ok(["analyze", "--session", SESSION, "--html", "report.html", "--pdf"]);
+    let html = std::fs::read_to_string(ws.path("report.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), 3, "histogram, scatter and heat map");
+    let text = Command::new("pdftotext").arg(ws.path("report.pdf")).arg("-").output().unwrap();
+    let text: String = String::from_utf8_lossy(&text.stdout).chars().filter(|c| !c.is_whitespace()).collect();
+    for expected in
+        ["试题分析报告", "分数分布", "难度系数与区分度", "各培训机构各领域得分率", "阳光职业技能培训学校", "营养喂养"]
+    {
+        assert!(text.contains(expected), "PDF lacks {expected}");
+    }
+}
+
+#[test]
+fn nothing_to_analyse_is_a_clear_error() {
+    let ws = Workspace::new();
+    ws.ok(["session", "create", "--id", "S", "--level", "四级", "--date", "2026-12-05"]);
+    let failed = ws.fails(["analyze", "--session", "S"]);
+    assert!(failed.stderr.contains("score theory"), "{}", failed.stderr);
+    ws.fails(["analyze", "--session", "NOPE"]);
+}
