@@ -91,6 +91,22 @@ pub struct TestStats {
     pub histogram: Vec<(f64, usize)>,
 }
 
+/// The flags that follow from an item's facility and item–rest correlation: too easy
+/// (> 0.95), too hard (< 0.20), weak discrimination (< 0.15).
+pub fn difficulty_flags(facility: f64, item_rest: Option<f64>) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    if facility > 0.95 {
+        flags.push(Flag::TooEasy);
+    }
+    if facility < 0.20 {
+        flags.push(Flag::TooHard);
+    }
+    if item_rest.is_some_and(|r| r < 0.15) {
+        flags.push(Flag::WeakDiscrimination);
+    }
+    flags
+}
+
 pub fn mean(values: &[f64]) -> f64 {
     if values.is_empty() { 0.0 } else { values.iter().sum::<f64>() / values.len() as f64 }
 }
@@ -154,16 +170,7 @@ pub fn analyse(questions: &[Question], sheets: &[Sheet]) -> (TestStats, Vec<Item
                 .collect()
         };
         let (upper_shares, lower_shares) = (shares(&upper), shares(&lower));
-        let mut flags = Vec::new();
-        if facility > 0.95 {
-            flags.push(Flag::TooEasy);
-        }
-        if facility < 0.20 {
-            flags.push(Flag::TooHard);
-        }
-        if item_rest.is_some_and(|r| r < 0.15) {
-            flags.push(Flag::WeakDiscrimination);
-        }
+        let mut flags = difficulty_flags(facility, item_rest);
         let distractors: Vec<usize> = (0..q.options).filter(|o| q.key & (1 << o) == 0).collect();
         if distractors.iter().any(|&o| upper_shares[o] > lower_shares[o] + 1e-12) {
             flags.push(Flag::DistractorFavoursStrong);

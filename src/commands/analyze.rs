@@ -125,16 +125,7 @@ fn pool(results: &[(&PaperModel, Vec<ItemStats>)]) -> Vec<PooledItem> {
                 weighted(&seen.iter().map(|(_, s)| (Some(s.omit_rate), s.n)).collect::<Vec<_>>()).unwrap_or(0.0);
             // Facility and correlation flags follow the pooled figures; option flags hold
             // when any form shows them.
-            let mut flags = Vec::new();
-            if facility > 0.95 {
-                flags.push(Flag::TooEasy);
-            }
-            if facility < 0.20 {
-                flags.push(Flag::TooHard);
-            }
-            if item_rest.is_some_and(|r| r < 0.15) {
-                flags.push(Flag::WeakDiscrimination);
-            }
+            let mut flags = analysis::difficulty_flags(facility, item_rest);
             for option_flag in [Flag::DistractorFavoursStrong, Flag::KeyMayBeWrong] {
                 if seen.iter().any(|(_, s)| s.flags.contains(&option_flag)) {
                     flags.push(option_flag);

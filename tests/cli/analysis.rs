@@ -94,12 +94,7 @@ fn update_bank_calibrates_the_next_build_and_flags_items() {
 /// titles and labels (SVG text becomes PDF text). Skipped off CI without Chromium.
 #[test]
 fn the_html_report_renders_its_charts_in_chromium() {
-    let have = |tool: &str| {
-        Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success())
-    };
-    if !(have("chromium-headless-shell") || have("chromium")) || !have("pdftotext") {
-        assert!(std::env::var_os("CI").is_none(), "CI must install chromium-headless-shell and poppler-utils");
-        eprintln!("skipped: no Chromium or pdftotext here");
+    if !crate::support::pdf_tools_present() {
         return;
     }
     let (ws, _) = cycle();

@@ -230,12 +230,7 @@ fn missing_chromium_is_a_clear_error_naming_the_package() {
 /// Skipped (with a note) on a machine without Chromium, except in CI, which installs it.
 #[test]
 fn booklet_renders_to_pdf_in_headless_chromium() {
-    let have = |tool: &str| {
-        Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success())
-    };
-    if !(have("chromium-headless-shell") || have("chromium")) || !have("pdftotext") {
-        assert!(std::env::var_os("CI").is_none(), "CI must install chromium-headless-shell and poppler-utils");
-        eprintln!("skipped: no Chromium or pdftotext here");
+    if !crate::support::pdf_tools_present() {
         return;
     }
     let ws = Workspace::new();

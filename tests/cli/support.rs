@@ -168,3 +168,21 @@ pub fn valid_id(n: usize) -> String {
     let sum: u32 = first17.chars().zip(weights).map(|(c, w)| c.to_digit(10).unwrap() * w).sum();
     format!("{first17}{}", b"10X98765432"[(sum % 11) as usize] as char)
 }
+
+/// Whether headless Chromium and pdftotext are installed, for the PDF tests. CI installs
+/// them, so there their absence fails the test; elsewhere the test is skipped with a note.
+pub fn pdf_tools_present() -> bool {
+    let have = |tool: &str| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {tool}"))
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let present = (have("chromium-headless-shell") || have("chromium")) && have("pdftotext");
+    if !present {
+        assert!(std::env::var_os("CI").is_none(), "CI must install chromium-headless-shell and poppler-utils");
+        eprintln!("skipped: no Chromium or pdftotext here");
+    }
+    present
+}
