@@ -155,6 +155,11 @@ impl Level {
         levels.iter().fold(0, |mask, level| mask | level.bit())
     }
 
+    /// "五级、初级": levels as people list them.
+    pub fn labels(levels: &[Level]) -> String {
+        levels.iter().map(|l| l.label()).collect::<Vec<_>>().join("、")
+    }
+
     pub fn scheme(self) -> Scheme {
         match self {
             Level::XJunior | Level::XMiddle | Level::XSenior => Scheme::YouerZhaohu,

@@ -244,10 +244,6 @@ fn filter_status(status: &str) -> Option<bool> {
     }
 }
 
-fn levels_text(levels: &[Level]) -> String {
-    levels.iter().map(|l| l.label()).collect::<Vec<_>>().join("、")
-}
-
 fn status_label(status: &str) -> &'static str {
     if status == "retired" { "已停用" } else { "在用" }
 }
@@ -355,7 +351,7 @@ fn show(context: &Context, args: &BankShowArgs) -> Result<(), Error> {
         item.kind.label(),
         item.difficulty.label()
     ))?;
-    out.line(format!("等级：{}", levels_text(&item.levels)))?;
+    out.line(format!("等级：{}", Level::labels(&item.levels)))?;
     out.line(format!("题干：{}", item.stem))?;
     for (letter, option) in crate::answer::OPTION_LETTERS.iter().zip(&item.options) {
         out.line(format!("  {letter}. {option}"))?;
@@ -538,7 +534,7 @@ fn item_sheet(items: &[StoredItem]) -> Sheet {
                 item.id.as_str().into(),
                 item.domain.label().into(),
                 item.kind.label().into(),
-                levels_text(&item.levels).into(),
+                Level::labels(&item.levels).into(),
                 item.difficulty.label().into(),
                 item.stem.as_str().into(),
             ];

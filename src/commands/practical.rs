@@ -97,10 +97,6 @@ pub fn import_rubrics(db: &mut Db, sources: &[Source], only_new: bool) -> Result
     Ok(json!({ "added": added, "new_versions": new_versions, "unchanged": unchanged, "skipped_existing": skipped }))
 }
 
-fn levels_text(levels: &[Level]) -> String {
-    levels.iter().map(|l| l.label()).collect::<Vec<_>>().join("、")
-}
-
 fn list_rubrics(context: &Context, level: Option<Level>) -> Result<(), Error> {
     let db = context.workspace()?;
     let rubrics = db.rubrics(level)?;
@@ -122,7 +118,7 @@ fn list_rubrics(context: &Context, level: Option<Level>) -> Result<(), Error> {
             format!("{} 分钟", r.rubric.minutes),
             r.rubric.steps().count().to_string(),
             r.rubric.vetoes.len().to_string(),
-            levels_text(&r.rubric.levels),
+            Level::labels(&r.rubric.levels),
         ]);
     }
     align_right(&mut t, &[4, 5]);
@@ -155,7 +151,7 @@ fn show_rubric(context: &Context, id: &str) -> Result<(), Error> {
         return Ok(());
     }
     out.line(format!("{} {}（{}，{} 分钟，第 {} 版 {}）", r.id, r.title, r.category, r.minutes, row.seq, row.version))?;
-    out.line(format!("适用等级：{}", levels_text(&r.levels)))?;
+    out.line(format!("适用等级：{}", Level::labels(&r.levels)))?;
     if !r.scenario.is_empty() {
         out.line(format!("情境：{}", r.scenario))?;
     }
@@ -452,18 +448,11 @@ struct GradeColumns {
 }
 
 fn grade_columns(file: &str, header: &[Cell], problems: &mut Problems) -> Option<GradeColumns> {
-    let texts: Vec<String> =
-        header
-            .iter()
-            .map(|c| {
-                if let Cell::Text(t) = c {
-                    t.trim().trim_start_matches('\u{feff}').to_lowercase()
-                } else {
-                    String::new()
-                }
-            })
-            .collect();
-    let find = |names: &[&str]| texts.iter().position(|t| names.contains(&t.as_str()));
+    let texts: Vec<String> = header
+        .iter()
+        .map(|c| if let Cell::Text(t) = c { import::normalize_header(t) } else { String::new() })
+        .collect();
+    let find = |names: &[&str]| texts.iter().position(|t| names.iter().any(|n| import::normalize_header(n) == *t));
     let at = Location::new(file, 1, None);
     let need = |names: &[&str], label: &str, problems: &mut Problems| {
         let found = find(names);
@@ -498,11 +487,7 @@ struct PendingEntry {
 }
 
 fn cell_str(cells: &[Cell], index: Option<usize>) -> String {
-    match index.and_then(|i| cells.get(i)) {
-        Some(Cell::Text(t)) => t.trim().to_owned(),
-        Some(Cell::Number(x)) => format_number(*x),
-        _ => String::new(),
-    }
+    index.and_then(|i| cells.get(i)).and_then(Cell::text).map(|t| t.into_owned()).unwrap_or_default()
 }
 
 fn import_grades(
@@ -542,10 +527,7 @@ fn import_grades(
     let mut entries: BTreeMap<(String, String, String), PendingEntry> = BTreeMap::new();
     // Entries with a row already reported: their completeness is not judged again.
     let mut faulty: HashSet<(String, String, String)> = HashSet::new();
-    let is_header = |cells: &[Cell]| {
-        cells.iter().any(|c| matches!(c, Cell::Text(t) if ["准考证号", "exam_no"].contains(&t.trim())))
-    };
-    import::visit_rows(&source, ReadOptions { encoding }, &is_header, &mut |row, cells| {
+    import::visit_rows(&source, ReadOptions { encoding }, &import::has_exam_no_column, &mut |row, cells| {
         if row == 1 {
             columns = grade_columns(&file, cells, &mut problems);
             return Ok(());

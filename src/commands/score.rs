@@ -14,7 +14,7 @@ use crate::cli::{PaperFixKeyArgs, ScoreCommand, ScoreTheoryArgs};
 use crate::clock;
 use crate::db::{NewSheet, PaperRead, PaperView, SessionRead};
 use crate::error::{Error, PROBLEM_CAP};
-use crate::import::{self, Cell, ReadOptions, column_letter, format_number, write_number};
+use crate::import::{self, Cell, ReadOptions, column_letter, format_number, normalize_header, write_number};
 use crate::output::{align_right, note, table};
 use crate::problem::{Location, Problems};
 use crate::scoring::{self, Question, Response};
@@ -78,17 +78,8 @@ enum Answers {
     Numbered(Vec<(usize, usize)>),
 }
 
-fn header_key(text: &str) -> String {
-    text.trim()
-        .trim_start_matches('\u{feff}')
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '_')
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 fn question_number(header: &str) -> Option<usize> {
-    let key = header_key(header);
+    let key = normalize_header(header);
     let digits = key.trim_start_matches('第').trim_end_matches('题').trim_start_matches('q');
     digits.parse::<usize>().ok().filter(|n| *n > 0)
 }
@@ -96,7 +87,8 @@ fn question_number(header: &str) -> Option<usize> {
 fn layout(file: &str, header: &[Cell], problems: &mut Problems) -> Option<Layout> {
     let texts: Vec<String> =
         header.iter().map(|c| if let Cell::Text(t) = c { t.clone() } else { String::new() }).collect();
-    let find = |names: &[&str]| texts.iter().position(|t| names.iter().any(|n| header_key(t) == header_key(n)));
+    let find =
+        |names: &[&str]| texts.iter().position(|t| names.iter().any(|n| normalize_header(t) == normalize_header(n)));
     let exam_no = find(&["准考证号", "exam_no", "考号", "准考证"]);
     let paper = find(&["试卷", "paper", "试卷编号", "paper_id"]);
     let joined = find(&["答案", "answers", "作答"]);
@@ -123,12 +115,7 @@ fn layout(file: &str, header: &[Cell], problems: &mut Problems) -> Option<Layout
 }
 
 fn cell_text(cell: Option<&Cell>) -> Option<Cow<'_, str>> {
-    match cell? {
-        Cell::Text(t) => Some(Cow::Borrowed(t.trim())),
-        Cell::Number(x) => Some(Cow::Owned(format_number(*x))),
-        Cell::Bool(b) => Some(Cow::Borrowed(answer::judge_label(*b))),
-        _ => None,
-    }
+    cell?.text()
 }
 
 /// One scored sheet of the import, for the summary: totals only, so 100,000 sheets
@@ -169,142 +156,146 @@ fn theory(context: &Context, args: &ScoreTheoryArgs) -> Result<(), Error> {
     let tx = db.transaction()?;
     // Reused for every sheet: the stored forms of its answers and scores.
     let (mut responses_text, mut scores_text) = (String::new(), String::new());
-    let is_header = |cells: &[Cell]| {
-        cells.iter().any(|c| matches!(c, Cell::Text(t) if ["准考证号", "exam_no"].contains(&t.trim())))
-    };
-    import::visit_rows(&source, ReadOptions { encoding: args.encoding }, &is_header, &mut |row, cells| {
-        if row == 1 {
-            layout_found = layout(&file, cells, &mut problems);
-            return Ok(());
-        }
-        let Some(layout) = &layout_found else { return Ok(()) };
-        if cells.iter().all(Cell::is_empty) {
-            return Ok(());
-        }
-        let errors_before = problems.errors().count();
-        let at = |column: usize| Location::new(&file, row, Some(column_letter(column)));
-        let exam_no = match cells.get(layout.exam_no) {
-            Some(Cell::Text(t)) if !t.trim().is_empty() => Some(t.trim().to_owned()),
-            Some(Cell::Number(_)) => {
-                problems.error(at(layout.exam_no), "准考证号是数字单元格；请把这一列设为「文本」格式后重新输入");
-                None
+    import::visit_rows(
+        &source,
+        ReadOptions { encoding: args.encoding },
+        &import::has_exam_no_column,
+        &mut |row, cells| {
+            if row == 1 {
+                layout_found = layout(&file, cells, &mut problems);
+                return Ok(());
             }
-            _ => {
-                problems.error(at(layout.exam_no), "缺少准考证号");
-                None
+            let Some(layout) = &layout_found else { return Ok(()) };
+            if cells.iter().all(Cell::is_empty) {
+                return Ok(());
             }
-        };
-        let mut paper_id: Option<String> = None;
-        if let Some(exam_no) = &exam_no {
-            match candidates.get(exam_no) {
-                None => problems
-                    .error(at(layout.exam_no), format!("准考证号 {exam_no} 不在批次 {} 的考生名单中", session.id)),
-                Some((_, _, None)) => problems.error(at(layout.exam_no), format!("考生 {exam_no} 还没有分配试卷")),
-                Some((_, _, Some(assigned))) => {
-                    let given = layout.paper.and_then(|c| cell_text(cells.get(c))).filter(|p| !p.is_empty());
-                    match given {
-                        Some(given) if given.as_ref() != assigned.as_str() => problems.error(
-                            at(layout.paper.unwrap_or(0)),
-                            format!("试卷 {given} 不是分配给考生 {exam_no} 的试卷（应为 {assigned}）"),
-                        ),
-                        _ => paper_id = Some(assigned.clone()),
-                    }
+            let errors_before = problems.errors().count();
+            let at = |column: usize| Location::new(&file, row, Some(column_letter(column)));
+            let exam_no = match cells.get(layout.exam_no) {
+                Some(Cell::Text(t)) if !t.trim().is_empty() => Some(t.trim().to_owned()),
+                Some(Cell::Number(_)) => {
+                    problems.error(at(layout.exam_no), "准考证号是数字单元格；请把这一列设为「文本」格式后重新输入");
+                    None
                 }
-            }
-            if let Some(first) = seen.insert(exam_no.clone(), row) {
-                problems.error(at(layout.exam_no), format!("准考证号 {exam_no} 在第 {first} 行已经出现过"));
-            }
-            if already.contains(exam_no) && !args.replace {
-                problems.error(
-                    at(layout.exam_no),
-                    format!("考生 {exam_no} 已经评过分；如要用这份答卷替换，请加 --replace（旧答卷会保留在历史中）"),
-                );
-            }
-        }
-        let Some(key) = paper_id.as_ref().and_then(|p| keys.get(p)) else {
-            error_rows += 1;
-            return Ok(());
-        };
-        let n = key.questions.len();
-        let mut responses = vec![Response::Omitted; n];
-        let mut answer = |q: usize, text: &str, column: usize, problems: &mut Problems| match scoring::parse(
-            text,
-            &key.questions[q],
-        ) {
-            Ok(response) => responses[q] = response,
-            Err(e) => problems.error(at(column), format!("第 {} 题：{e}", q + 1)),
-        };
-        match &layout.answers {
-            Answers::Joined(column) => {
-                let cell = cell_text(cells.get(*column)).unwrap_or_default();
-                let mut used = 0;
-                for (q, text) in scoring::split_answers(&cell).enumerate() {
-                    if text.is_empty() {
-                        continue;
-                    }
-                    used = q + 1;
-                    if q < n {
-                        answer(q, text, *column, &mut problems);
-                    }
+                _ => {
+                    problems.error(at(layout.exam_no), "缺少准考证号");
+                    None
                 }
-                if used > n {
-                    problems.error(at(*column), format!("答案有 {used} 个，试卷只有 {n} 题"));
-                }
-            }
-            Answers::Numbered(columns) => {
-                for &(column, number) in columns {
-                    let text = cell_text(cells.get(column)).unwrap_or_default();
-                    if number > n {
-                        if !text.is_empty() {
-                            problems.error(at(column), format!("第 {number} 题：试卷只有 {n} 题"));
+            };
+            let mut paper_id: Option<String> = None;
+            if let Some(exam_no) = &exam_no {
+                match candidates.get(exam_no) {
+                    None => problems
+                        .error(at(layout.exam_no), format!("准考证号 {exam_no} 不在批次 {} 的考生名单中", session.id)),
+                    Some((_, _, None)) => problems.error(at(layout.exam_no), format!("考生 {exam_no} 还没有分配试卷")),
+                    Some((_, _, Some(assigned))) => {
+                        let given = layout.paper.and_then(|c| cell_text(cells.get(c))).filter(|p| !p.is_empty());
+                        match given {
+                            Some(given) if given.as_ref() != assigned.as_str() => problems.error(
+                                at(layout.paper.unwrap_or(0)),
+                                format!("试卷 {given} 不是分配给考生 {exam_no} 的试卷（应为 {assigned}）"),
+                            ),
+                            _ => paper_id = Some(assigned.clone()),
                         }
-                        continue;
                     }
-                    answer(number - 1, &text, column, &mut problems);
+                }
+                if let Some(first) = seen.insert(exam_no.clone(), row) {
+                    problems.error(at(layout.exam_no), format!("准考证号 {exam_no} 在第 {first} 行已经出现过"));
+                }
+                if already.contains(exam_no) && !args.replace {
+                    problems.error(
+                        at(layout.exam_no),
+                        format!(
+                            "考生 {exam_no} 已经评过分；如要用这份答卷替换，请加 --replace（旧答卷会保留在历史中）"
+                        ),
+                    );
                 }
             }
-        }
-        if problems.errors().count() > errors_before {
-            error_rows += 1;
-            return Ok(());
-        }
-        if problems.has_errors() {
-            // Keep checking the rest of the file, but nothing more is stored.
-            return Ok(());
-        }
-        let scores: Vec<f64> = key.questions.iter().zip(&responses).map(|(q, r)| scoring::score(q, r)).collect();
-        let total: f64 = scores.iter().sum();
-        let exam_no = exam_no.expect("checked above");
-        let paper = paper_id.expect("checked above");
-        let replacing = already.contains(&exam_no);
-        responses_text.clear();
-        scores_text.clear();
-        for (q, (response, score)) in responses.iter().zip(&scores).enumerate() {
-            if q > 0 {
-                responses_text.push(',');
-                scores_text.push(',');
+            let Some(key) = paper_id.as_ref().and_then(|p| keys.get(p)) else {
+                error_rows += 1;
+                return Ok(());
+            };
+            let n = key.questions.len();
+            let mut responses = vec![Response::Omitted; n];
+            let mut answer = |q: usize, text: &str, column: usize, problems: &mut Problems| match scoring::parse(
+                text,
+                &key.questions[q],
+            ) {
+                Ok(response) => responses[q] = response,
+                Err(e) => problems.error(at(column), format!("第 {} 题：{e}", q + 1)),
+            };
+            match &layout.answers {
+                Answers::Joined(column) => {
+                    let cell = cell_text(cells.get(*column)).unwrap_or_default();
+                    let mut used = 0;
+                    for (q, text) in scoring::split_answers(&cell).enumerate() {
+                        if text.is_empty() {
+                            continue;
+                        }
+                        used = q + 1;
+                        if q < n {
+                            answer(q, text, *column, &mut problems);
+                        }
+                    }
+                    if used > n {
+                        problems.error(at(*column), format!("答案有 {used} 个，试卷只有 {n} 题"));
+                    }
+                }
+                Answers::Numbered(columns) => {
+                    for &(column, number) in columns {
+                        let text = cell_text(cells.get(column)).unwrap_or_default();
+                        if number > n {
+                            if !text.is_empty() {
+                                problems.error(at(column), format!("第 {number} 题：试卷只有 {n} 题"));
+                            }
+                            continue;
+                        }
+                        answer(number - 1, &text, column, &mut problems);
+                    }
+                }
             }
-            response.write_to(&mut responses_text);
-            write_number(&mut scores_text, *score);
-        }
-        tx.insert_sheet(
-            &NewSheet {
-                session_id: &session.id,
-                exam_no: &exam_no,
-                paper_id: &paper,
-                responses: &responses_text,
-                scores: &scores_text,
-                total,
-                imported_from: &file,
-                source_row: row,
-                scored_at: &now,
-            },
-            replacing,
-        )?;
-        let by_domain = key.by_domain(&scores);
-        scored.push(Scored { exam_no, paper, total, by_domain });
-        Ok(())
-    })?;
+            if problems.errors().count() > errors_before {
+                error_rows += 1;
+                return Ok(());
+            }
+            if problems.has_errors() {
+                // Keep checking the rest of the file, but nothing more is stored.
+                return Ok(());
+            }
+            let scores: Vec<f64> = key.questions.iter().zip(&responses).map(|(q, r)| scoring::score(q, r)).collect();
+            let total: f64 = scores.iter().sum();
+            let exam_no = exam_no.expect("checked above");
+            let paper = paper_id.expect("checked above");
+            let replacing = already.contains(&exam_no);
+            responses_text.clear();
+            scores_text.clear();
+            for (q, (response, score)) in responses.iter().zip(&scores).enumerate() {
+                if q > 0 {
+                    responses_text.push(',');
+                    scores_text.push(',');
+                }
+                response.write_to(&mut responses_text);
+                write_number(&mut scores_text, *score);
+            }
+            tx.insert_sheet(
+                &NewSheet {
+                    session_id: &session.id,
+                    exam_no: &exam_no,
+                    paper_id: &paper,
+                    responses: &responses_text,
+                    scores: &scores_text,
+                    total,
+                    imported_from: &file,
+                    source_row: row,
+                    scored_at: &now,
+                },
+                replacing,
+            )?;
+            let by_domain = key.by_domain(&scores);
+            scored.push(Scored { exam_no, paper, total, by_domain });
+            Ok(())
+        },
+    )?;
     if layout_found.is_none() && !problems.has_errors() {
         problems.error(Location::file(&file), "文件是空的");
     }

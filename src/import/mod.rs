@@ -33,6 +33,18 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// The cell as text: trimmed text, a number as [`format_number`] writes it,
+    /// `true`/`false`; `None` for an empty cell or a list.
+    pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        use std::borrow::Cow;
+        match self {
+            Cell::Text(t) => Some(Cow::Borrowed(t.trim())),
+            Cell::Number(x) => Some(Cow::Owned(format_number(*x))),
+            Cell::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+            Cell::Empty | Cell::List(_) => None,
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         match self {
             Cell::Empty => true,
@@ -134,7 +146,8 @@ impl Schema {
     }
 }
 
-fn normalize_header(header: &str) -> String {
+/// A header reduced for comparison: no BOM, spaces, `_`, `-` or `*`, lower case.
+pub fn normalize_header(header: &str) -> String {
     header
         .trim()
         .trim_start_matches('\u{feff}')
@@ -238,6 +251,12 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
 pub fn load(path: &Path) -> Result<Source, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::user(format!("{}: 无法读取文件：{e}", path.display())))?;
     Ok(Source { name: path.display().to_string(), bytes })
+}
+
+/// Whether a header row has an exam-number column: how the per-candidate files
+/// (answer sheets, grade entries) pick their sheet in a workbook.
+pub fn has_exam_no_column(cells: &[Cell]) -> bool {
+    cells.iter().any(|c| matches!(c, Cell::Text(t) if ["准考证号", "exam_no"].contains(&t.trim())))
 }
 
 /// Streams the rows of one file (see [`Importer::rows`]).
