@@ -59,11 +59,13 @@ step "10. 生成签名密钥，签发证书"
 certify keys generate --out "$work/keys"
 certify certificates issue --session "$session" | head -6
 
-step "11. 核验证书：在工作区中，以及只用证书文件和公钥离线核验"
+step "11. 核验证书：在工作区中，以及只用证书文件、公钥和签名的撤销名单离线核验"
 number=$(certify --json certificates list --session "$session" | grep -oE '"number": "[^"]+"' | head -1 | cut -d'"' -f4)
 certify verify "$number"
 certify --json certificates show "$number" > "$work/certificate.json"
-CERTIFY_DB="$work/no-such-workspace.db" "$CERTIFY" verify --file "$work/certificate.json" --public-key "$work/keys/signing-key.pub.pem"
+certify certificates revocations --out "$work/撤销名单.json"
+CERTIFY_DB="$work/no-such-workspace.db" "$CERTIFY" verify --file "$work/certificate.json" \
+    --public-key "$work/keys/signing-key.pub.pem" --revocations "$work/撤销名单.json"
 certify certificates render "$number" --out "$work/certificate.html"
 
 step "12. 导出合格名单（Excel 两张表：合格名单、汇总；每个培训机构一份 CSV）"

@@ -119,6 +119,13 @@ pub enum KeysCommand {
         #[arg(long, default_value = "keys", value_name = "DIR")]
         out: PathBuf,
     },
+    /// 生成个人信息密钥（32 个随机字节，一行 base64url，仅本人可读）：证书中的身份证号只以它为密钥的 HMAC 出现；
+    /// 向同一区域登记平台报送的各站点须使用平台统一分发的同一把密钥（config set person-key 文件）
+    PersonKey {
+        /// 保存密钥的文件（默认：签名私钥所在文件夹中的 person-key.txt，或 keys/person-key.txt）
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +153,28 @@ pub enum CertificatesCommand {
         /// 证书编号
         #[arg(value_name = "NUMBER")]
         number: String,
+    },
+    /// 按考生现在的成绩重新签发：撤销原证书（写明原因）并签发新证书，在同一事务中完成；
+    /// 也用于证书被撤销后确需补发的情况，以及 list --stale 列出的成绩已变动的证书
+    Reissue {
+        /// 原证书编号
+        #[arg(value_name = "NUMBER")]
+        number: String,
+        /// 重新签发的原因（写入原证书的撤销原因）
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// 私钥文件（默认用 keys generate 记录的私钥）
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
+    /// 输出签名的撤销名单（JSON）：随证书一起分发，供他人离线核验时确认证书未被撤销
+    Revocations {
+        /// 输出文件（.json）
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// 私钥文件（默认用 keys generate 记录的私钥）
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
     },
     /// 撤销证书（保留记录、原因和日期）
     Revoke {
@@ -181,6 +210,9 @@ pub struct VerifyArgs {
     /// 发证机构的公钥文件（signing-key.pub.pem）
     #[arg(long, value_name = "FILE")]
     pub public_key: Option<PathBuf>,
+    /// 发证机构签名的撤销名单（certificates revocations 的输出）；不提供则不核对撤销情况
+    #[arg(long, value_name = "FILE", requires = "file")]
+    pub revocations: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -537,7 +569,7 @@ pub struct InitArgs {
 pub enum ConfigCommand {
     /// 显示一项设置；不写 KEY 则列出全部
     Get {
-        /// 设置项，如 org-code、org-name、province、site、evaluator-type
+        /// 设置项，如 org-code、org-name、province、site、evaluator-type、cert-number-format
         key: Option<String>,
     },
     /// 修改一项设置

@@ -1,4 +1,8 @@
-//! All randomness in certify: papers, option orders, task draws, rehearsal data.
+//! All randomness in certify: papers, option orders, task draws, rehearsal data, and
+//! the secrets the tool makes (keys, later access codes and salts).
+//!
+//! Secrets ([`secret_bytes`]) come from `rand`'s OS-seeded generator and are never
+//! reproducible; everything else is reproducible from a recorded seed, as follows.
 //!
 //! Guarantees: the same seed and stream name give the same numbers on every machine
 //! and every build, forever (golden-vector tests pin them). Hence only portable
@@ -69,12 +73,17 @@ impl Rng {
     }
 }
 
-/// A fresh seed from the operating system, for when the user gives none.
+/// A fresh seed, for when the user gives none; it is recorded, so what it makes can be
+/// rebuilt.
 pub fn fresh_seed() -> u64 {
-    getrandom::u64().unwrap_or_else(|_| {
-        // No OS randomness (extremely rare): fall back to the clock, still recorded.
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
-    }) % SEED_LIMIT
+    rand::random::<u64>() % SEED_LIMIT
+}
+
+/// `N` secret random bytes from `rand`'s generator, seeded by the operating system.
+pub fn secret_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    rand::fill(&mut bytes);
+    bytes
 }
 
 #[cfg(test)]

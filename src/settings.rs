@@ -2,13 +2,17 @@
 //!
 //! Guarantees: only known keys are stored, and only in their valid form (the
 //! certificate number layout depends on them: 4-digit organisation code, 2-digit
-//! province, 6-digit site, evaluator type Y or S).
+//! province, 6-digit site, evaluator type Y or S, a number layout that cannot repeat).
+//! Key-file settings ([`SettingSpec::key_file`]) hold a path; the command that sets
+//! them reads the file and checks it is the right kind of key before storing it.
 
 /// A setting people may read and change.
 pub struct SettingSpec {
     pub key: &'static str,
     pub label: &'static str,
     pub check: fn(&str) -> Result<String, String>,
+    /// The value is the path of a secret key file, checked by the command that sets it.
+    pub key_file: bool,
 }
 
 fn digits(n: usize) -> impl Fn(&str) -> Result<String, String> {
@@ -35,15 +39,39 @@ fn evaluator_type(value: &str) -> Result<String, String> {
     }
 }
 
+fn number_format(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    crate::certificate::check_format(value)?;
+    Ok(value.to_owned())
+}
+
 pub static SETTINGS: &[SettingSpec] = &[
-    SettingSpec { key: "org-code", label: "评价机构代码（4 位数字）", check: |v| digits(4)(v) },
-    SettingSpec { key: "org-name", label: "评价机构名称", check: non_empty },
-    SettingSpec { key: "province", label: "省份代码（2 位数字）", check: |v| digits(2)(v) },
-    SettingSpec { key: "site", label: "考核站点序号（6 位数字）", check: |v| digits(6)(v) },
+    SettingSpec {
+        key: "org-code", label: "评价机构代码（4 位数字）", check: |v| digits(4)(v), key_file: false
+    },
+    SettingSpec { key: "org-name", label: "评价机构名称", check: non_empty, key_file: false },
+    SettingSpec { key: "province", label: "省份代码（2 位数字）", check: |v| digits(2)(v), key_file: false },
+    SettingSpec { key: "site", label: "考核站点序号（6 位数字）", check: |v| digits(6)(v), key_file: false },
     SettingSpec {
         key: "evaluator-type",
         label: "评价机构类型（Y 用人单位 / S 社会培训评价组织）",
         check: evaluator_type,
+        key_file: false,
+    },
+    SettingSpec {
+        key: "cert-number-format",
+        label: "证书编号格式（默认人社 22 位：{type}{org}{province}{site}{yy}{level}{serial6}）",
+        check: number_format,
+        key_file: false,
+    },
+    SettingSpec {
+        key: "signing-key", label: "签名私钥文件（keys generate 生成）", check: non_empty, key_file: true
+    },
+    SettingSpec {
+        key: "person-key",
+        label: "个人信息密钥文件（keys person-key 生成，或区域登记平台分发）",
+        check: non_empty,
+        key_file: true,
     },
 ];
 
@@ -72,5 +100,11 @@ mod tests {
         assert_eq!(validate("site", "000012").unwrap(), "000012");
         assert_eq!(validate("evaluator-type", "y").unwrap(), "Y");
         assert!(validate("colour", "red").unwrap_err().contains("org-code"));
+        assert_eq!(
+            validate("cert-number-format", " {org}-{yyyy}-{level}-{serial6} ").unwrap(),
+            "{org}-{yyyy}-{level}-{serial6}"
+        );
+        assert!(validate("cert-number-format", "{org}-{serial6}").unwrap_err().contains("年份"));
+        assert!(validate("cert-number-format", "{org}-{yyyy}-{level}-{serial6}-{x}").is_err());
     }
 }

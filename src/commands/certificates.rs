@@ -1,81 +1,36 @@
-//! `certify keys generate`, `certify certificates …` and `certify verify`: signed
-//! certificate records anyone can check without calling us.
+//! `certify certificates …` and `certify verify`: signed certificate records anyone can
+//! check without calling us.
+//!
+//! Guarantees:
+//! - Issuing takes the write lock (`BEGIN IMMEDIATE`) before it reads who is eligible,
+//!   and the schema forbids a second valid certificate per person and level, so any
+//!   number of concurrent issuers end with exactly one each.
+//! - A person whose certificate of a level was revoked is not issued another by `issue`;
+//!   `reissue` does it on purpose, revoking and signing in one transaction.
+//! - `verify` decides from signed bytes only ([`certificate::verdict`]); every failure
+//!   says which check failed.
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::pkcs8::DecodePublicKey;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde_json::json;
 
 use super::Context;
-use super::results::session_results;
+use super::keys::{person_key_of, signing_key};
+use super::results::{CandidateResult, session_results};
 use super::session::find_session;
-use crate::certificate::{self, NumberParts, Record};
-use crate::cli::{CertificatesCommand, KeysCommand, VerifyArgs};
+use crate::certificate::{self, NumberParts, PersonKey, Record, RevocationList, Revoked, SignedList, Verdict};
+use crate::cli::{CertificatesCommand, VerifyArgs};
 use crate::clock;
-use crate::db::{CertificateRead, CertificateRow, Db, NewCertificate, SessionRead, SettingsRead};
+use crate::db::{CertificateRead, CertificateRow, Db, NewCertificate, Read, SessionRead, SettingsRead, Tx};
 use crate::error::Error;
+use crate::idcard;
 use crate::output::{note, table};
 use crate::render;
 use crate::spreadsheet::write_file_atomically;
 use crate::vocabulary::Level;
-
-pub fn keys(context: &Context, command: &KeysCommand) -> Result<(), Error> {
-    let KeysCommand::Generate { out: dir } = command;
-    let private = dir.join("signing-key.pem");
-    let public = dir.join("signing-key.pub.pem");
-    for path in [&private, &public] {
-        if path.exists() {
-            return Err(Error::user(format!(
-                "{} 已存在，不会覆盖（覆盖会让已签发的证书无法核验）。如确需新密钥，请换一个文件夹：--out 新文件夹",
-                path.display()
-            )));
-        }
-    }
-    let mut secret = [0u8; 32];
-    getrandom::fill(&mut secret).map_err(|e| Error::user(format!("无法取得系统随机数：{e}")))?;
-    let key = SigningKey::from_bytes(&secret);
-    let private_pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| Error::user(format!("无法生成私钥文件：{e}")))?;
-    let public_pem = key
-        .verifying_key()
-        .to_public_key_pem(LineEnding::LF)
-        .map_err(|e| Error::user(format!("无法生成公钥文件：{e}")))?;
-    let mut db = context.workspace()?;
-    std::fs::create_dir_all(dir).map_err(|e| Error::user(format!("{}: 无法创建文件夹（{e}）", dir.display())))?;
-    write_private(&private, private_pem.as_bytes())?;
-    write_file_atomically(&public, public_pem.as_bytes())?;
-    let public_text = certificate::public_key_text(&key.verifying_key());
-    let absolute = std::fs::canonicalize(&private)?;
-    let tx = db.transaction()?;
-    tx.set_setting("public-key", &public_text)?;
-    tx.set_setting("signing-key", &absolute.display().to_string())?;
-    tx.commit()?;
-    let out = context.out;
-    out.json(&json!({ "private_key": private.display().to_string(), "public_key_file": public.display().to_string(), "public_key": public_text }))?;
-    out.line(format!(
-        "已生成签名密钥：私钥 {}（仅本账户可读，请备份并妥善保管），公钥 {}",
-        private.display(),
-        public.display()
-    ))?;
-    out.line("公钥可以公开：任何人用它都能离线核验证书（certify verify --file 证书.json --public-key 公钥文件）。")
-}
-
-/// Writes the private key readable by its owner only, refusing to replace a file.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|e| Error::user(format!("{}: 无法写入私钥（{e}）", path.display())))?;
-    file.write_all(bytes)?;
-    Ok(())
-}
 
 pub fn run(context: &Context, command: &CertificatesCommand) -> Result<(), Error> {
     match command {
@@ -83,6 +38,8 @@ pub fn run(context: &Context, command: &CertificatesCommand) -> Result<(), Error
         CertificatesCommand::List { session, stale } => list(context, session.as_deref(), *stale),
         CertificatesCommand::Show { number } => show(context, number),
         CertificatesCommand::Revoke { number, reason } => revoke(context, number, reason),
+        CertificatesCommand::Reissue { number, reason, key } => reissue(context, number, reason, key.as_deref()),
+        CertificatesCommand::Revocations { out, key } => revocations(context, out, key.as_deref()),
         CertificatesCommand::Render { number, out, pdf } => render_certificate(context, number, out, *pdf),
     }
 }
@@ -95,50 +52,127 @@ fn required_setting(db: &Db, key: &str) -> Result<String, Error> {
     })
 }
 
+/// Everything needed to number and sign certificates, read (files included) before the
+/// write transaction starts, so the lock is held only for the work itself.
+struct Issuer {
+    org: String,
+    province: String,
+    site: String,
+    evaluator_type: String,
+    format: String,
+    name: String,
+    key: SigningKey,
+    public_text: String,
+    person_key: PersonKey,
+}
+
+impl Issuer {
+    fn load(db: &Db, key_path: Option<&Path>) -> Result<Issuer, Error> {
+        let (key, public_text) = signing_key(db, key_path)?;
+        Ok(Issuer {
+            org: required_setting(db, "org-code")?,
+            province: required_setting(db, "province")?,
+            site: required_setting(db, "site")?,
+            name: required_setting(db, "org-name")?,
+            evaluator_type: db.setting("evaluator-type")?.unwrap_or_else(|| "S".into()),
+            format: db.setting("cert-number-format")?.unwrap_or_else(|| certificate::DEFAULT_FORMAT.into()),
+            key,
+            public_text,
+            person_key: person_key_of(db)?,
+        })
+    }
+
+    /// Numbers, signs and stores the certificate of a passed candidate inside `tx`;
+    /// returns its number.
+    fn issue(
+        &self,
+        tx: &Tx<'_>,
+        session_id: &str,
+        level: Level,
+        r: &CandidateResult,
+        replaces: Option<&str>,
+    ) -> Result<String, Error> {
+        let today = clock::now().date();
+        let level_digit = certificate::level_digit(level);
+        // The serial is read inside the IMMEDIATE transaction: no other issuer can take it.
+        let serial = tx.next_serial(today.year(), level_digit)?;
+        let number = certificate::number(
+            &self.format,
+            &NumberParts {
+                evaluator_type: &self.evaluator_type,
+                org: &self.org,
+                province: &self.province,
+                site: &self.site,
+                year: today.year(),
+                level,
+                serial,
+            },
+        )
+        .map_err(|e| Error::user(format!("证书编号格式有误：{e}；用 certify config set cert-number-format 改正")))?;
+        let (theory, practical) = (r.theory.unwrap_or(0.0), r.practical.unwrap_or(0.0));
+        let issued = today.to_string();
+        let record = Record {
+            number: number.clone(),
+            name: r.name.clone(),
+            id_masked: idcard::mask(&r.id_number),
+            id_hmac: self.person_key.id_hmac(&r.id_number),
+            level,
+            theory,
+            practical,
+            issued: issued.clone(),
+            issuer: self.name.clone(),
+        };
+        let payload = record.payload();
+        let signature = certificate::sign(&self.key, &payload);
+        tx.insert_certificate(&NewCertificate {
+            number: &number,
+            session_id,
+            exam_no: &r.exam_no,
+            level: level.code(),
+            year: today.year(),
+            level_digit,
+            serial,
+            name: &r.name,
+            id_number: &r.id_number,
+            theory,
+            practical,
+            issued: &issued,
+            payload: &payload,
+            signature: &signature,
+            public_key: &self.public_text,
+            created_at: &clock::now_text(),
+            replaces,
+        })?;
+        Ok(number)
+    }
+}
+
+fn session_level(session: &crate::db::SessionRow) -> Result<Level, Error> {
+    Level::parse(&session.level)
+        .ok_or_else(|| Error::user(format!("批次 {} 的等级「{}」无效", session.id, session.level)))
+}
+
 fn issue(context: &Context, session_id: &str, key_path: Option<&Path>) -> Result<(), Error> {
     let mut db = context.workspace()?;
     let session = find_session(&db, session_id)?;
-    let level = Level::parse(&session.level).ok_or_else(|| Error::user("批次等级无效"))?;
-    let org = required_setting(&db, "org-code")?;
-    let province = required_setting(&db, "province")?;
-    let site = required_setting(&db, "site")?;
-    let issuer = required_setting(&db, "org-name")?;
-    let evaluator_type = db.setting("evaluator-type")?.unwrap_or_else(|| "S".into());
-    let format = db.setting("cert-number-format")?.unwrap_or_else(|| certificate::DEFAULT_FORMAT.into());
-    let key_file = match key_path {
-        Some(path) => path.to_path_buf(),
-        None => db
-            .setting("signing-key")?
-            .map(Into::into)
-            .ok_or_else(|| Error::user("还没有签名密钥：先运行 certify keys generate，或用 --key 指定私钥文件"))?,
-    };
-    let pem = std::fs::read_to_string(&key_file)
-        .map_err(|e| Error::user(format!("{}: 无法读取私钥（{e}）", key_file.display())))?;
-    let key = SigningKey::from_pkcs8_pem(&pem)
-        .map_err(|_| Error::user(format!("{}: 不是 Ed25519 私钥（PKCS#8 PEM）", key_file.display())))?;
-    let public_text = certificate::public_key_text(&key.verifying_key());
-    if let Some(registered) = db.setting("public-key")?
-        && registered != public_text
-    {
-        return Err(Error::user(format!(
-            "{} 与工作区登记的公钥不一致：用它签发的证书将无法按登记的公钥核验。请使用 keys generate 生成的私钥",
-            key_file.display()
-        )));
-    }
+    let level = session_level(&session)?;
+    let issuer = Issuer::load(&db, key_path)?;
 
-    let results = session_results(&db, &session)?;
-    // People who already hold a valid certificate of this level, from any session.
-    let held: HashMap<String, String> = db
-        .certificates(None)?
-        .into_iter()
-        .filter(|c| c.status == "valid" && c.level == session.level)
-        .map(|c| (c.id_number, c.number))
-        .collect();
-    let today = clock::now().date();
-    let issued_on = today.to_string();
-    let now = clock::now_text();
+    // The write lock first, then who is eligible: a concurrent issuer waits here and
+    // then sees what this one issued.
     let tx = db.transaction()?;
+    let results = session_results(&tx, &session)?;
+    let mut held: HashMap<String, String> = HashMap::new();
+    let mut revoked: HashMap<String, String> = HashMap::new();
+    for c in tx.certificates_of_level(level.code())? {
+        if c.status == "valid" {
+            held.insert(c.id_number, c.number);
+        } else {
+            revoked.insert(c.id_number, c.number);
+        }
+    }
     let mut issued = Vec::new();
+    let mut withheld = Vec::new();
     let (mut already, mut open) = (0, 0);
     for r in &results {
         if !r.passed {
@@ -151,65 +185,35 @@ fn issue(context: &Context, session_id: &str, key_path: Option<&Path>) -> Result
             already += 1;
             continue;
         }
-        let (theory, practical) = (r.theory.unwrap_or(0.0), r.practical.unwrap_or(0.0));
-        // The serial is read inside the IMMEDIATE transaction: no other issuer can take it.
-        let serial = tx.next_serial(today.year(), certificate::level_digit(level))?;
-        let number = certificate::number(
-            &format,
-            &NumberParts {
-                evaluator_type: &evaluator_type,
-                org: &org,
-                province: &province,
-                site: &site,
-                year: today.year(),
-                level,
-                serial,
-            },
-        )
-        .map_err(|e| Error::user(format!("证书编号格式有误：{e}")))?;
-        let record = Record {
-            number: number.clone(),
-            name: r.name.clone(),
-            id_number: r.id_number.clone(),
-            level,
-            theory,
-            practical,
-            issued: issued_on.clone(),
-            issuer: issuer.clone(),
-        };
-        let payload = record.payload();
-        let signature = certificate::sign(&key, &payload);
-        tx.insert_certificate(&NewCertificate {
-            number: &number,
-            session_id: &session.id,
-            exam_no: &r.exam_no,
-            level: &session.level,
-            year: today.year(),
-            level_digit: certificate::level_digit(level),
-            serial,
-            name: &r.name,
-            id_number: &r.id_number,
-            theory,
-            practical,
-            issued: &issued_on,
-            payload: &payload,
-            signature: &signature,
-            public_key: &public_text,
-            created_at: &now,
-        })?;
+        if let Some(number) = revoked.get(&r.id_number) {
+            withheld.push((r.exam_no.clone(), r.name.clone(), number.clone()));
+            continue;
+        }
+        let number = issuer.issue(&tx, &session.id, level, r, None)?;
         issued.push((number, r.exam_no.clone(), r.name.clone()));
     }
     tx.commit()?;
+
     let out = context.out;
     out.json(&json!({
         "session": session.id,
         "certificates": issued.iter().map(|(n, e, name)| json!({ "number": n, "exam_no": e, "name": name, "level": session.level, "status": "valid" })).collect::<Vec<_>>(),
         "already_held": already,
+        "withheld_revoked": withheld.iter().map(|(e, name, n)| json!({ "exam_no": e, "name": name, "revoked": n })).collect::<Vec<_>>(),
         "grading_open": open,
     }))?;
     out.line(format!("已签发 {} 张证书（批次 {}，{}）。", issued.len(), session.id, session.level))?;
     if already > 0 {
-        out.line(format!("{already} 人已持有该等级的有效证书，未重复签发。"))?;
+        out.line(format!("{already} 人已持有该等级的有效证书（已签发），未重复签发。"))?;
+    }
+    if !withheld.is_empty() {
+        out.line(format!("{} 人的该等级证书已被撤销，没有重新签发（撤销不会因再次签发而失效）：", withheld.len()))?;
+        let mut t = table(["准考证号", "姓名", "已撤销的证书"]);
+        for (e, name, n) in &withheld {
+            t.add_row([e.clone(), name.clone(), n.clone()]);
+        }
+        out.table(&t)?;
+        out.line("如确需补发，请逐一运行：certify certificates reissue 已撤销的证书编号 --reason 原因")?;
     }
     if open > 0 {
         note(format!("{open} 人的实操尚未评完或待仲裁，暂不签发；评完后再次运行本命令即可。"));
@@ -222,6 +226,99 @@ fn issue(context: &Context, session_id: &str, key_path: Option<&Path>) -> Result
         out.table(&t)?;
     }
     Ok(())
+}
+
+fn reissue(context: &Context, number: &str, reason: &str, key_path: Option<&Path>) -> Result<(), Error> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::user("请用 --reason 写明重新签发的原因"));
+    }
+    let mut db = context.workspace()?;
+    find_certificate(&db, number)?;
+    let issuer = Issuer::load(&db, key_path)?;
+    let tx = db.transaction()?;
+    // Read again under the lock: another command may have changed it meanwhile.
+    let old = find_certificate(&tx, number)?;
+    let session = find_session(&tx, &old.session_id)?;
+    let level = session_level(&session)?;
+    let results = session_results(&tx, &session)?;
+    let r = results.iter().find(|r| r.exam_no == old.exam_no).ok_or_else(|| {
+        Error::user(format!("证书 {} 的考生 {} 已不在批次 {} 中，不能重新签发", old.number, old.exam_no, session.id))
+    })?;
+    if !r.passed {
+        return Err(Error::user(format!(
+            "考生 {}（{}）按现在的成绩不合格（{}），不能重新签发；如只需撤销原证书：certify certificates revoke {} --reason 原因",
+            r.exam_no,
+            r.name,
+            r.reason.unwrap_or("不合格"),
+            old.number
+        )));
+    }
+    let now = clock::now_text();
+    if old.status == "valid" {
+        tx.revoke_certificate(&old.number, &format!("重新签发：{reason}"), &now)?;
+    } else if let Some(other) = tx.valid_certificate(&r.id_number, level.code())? {
+        return Err(Error::user(format!(
+            "{}（{}）已持有{}的有效证书 {}，不需要补发",
+            r.name, r.exam_no, session.level, other.number
+        )));
+    }
+    let new_number = issuer.issue(&tx, &session.id, level, r, Some(&old.number))?;
+    tx.commit()?;
+    let out = context.out;
+    out.json(&json!({
+        "revoked": old.number,
+        "certificates": [{ "number": new_number, "exam_no": r.exam_no, "name": r.name, "level": session.level, "status": "valid", "replaces": old.number }],
+    }))?;
+    if old.status == "valid" {
+        out.line(format!("已撤销证书 {}（原因：重新签发：{reason}）", old.number))?;
+    }
+    out.line(format!("已按现在的成绩签发新证书 {}（{}，{}）", new_number, r.name, r.exam_no))
+}
+
+fn revocations(context: &Context, path: &Path, key_path: Option<&Path>) -> Result<(), Error> {
+    let db = context
+        .existing_workspace()?
+        .ok_or_else(|| Error::user(format!("找不到工作区 {}：请检查 --db 路径", context.db_path.display())))?;
+    let (key, public_text) = signing_key(&db, key_path)?;
+    let list = RevocationList {
+        issuer: required_setting(&db, "org-name")?,
+        public_key: public_text,
+        generated: clock::now_text(),
+        revoked: db
+            .revoked_certificates()?
+            .into_iter()
+            .map(|c| Revoked {
+                number: c.number,
+                revoked_at: c.revoked_at.unwrap_or_default(),
+                reason: c.revoked_reason.unwrap_or_default(),
+            })
+            .collect(),
+    };
+    let payload = list.payload();
+    let signature = certificate::sign(&key, &payload);
+    let document = json!({
+        "format": certificate::REVOCATIONS_FORMAT,
+        "issuer": list.issuer,
+        "public_key": list.public_key,
+        "generated": list.generated,
+        "revoked": list.revoked,
+        "payload": payload,
+        "signature": signature,
+    });
+    let mut text = serde_json::to_string_pretty(&document).expect("serializes");
+    text.push('\n');
+    write_file_atomically(path, text.as_bytes())?;
+    let out = context.out;
+    out.json(
+        &json!({ "out": path.display().to_string(), "revoked": list.revoked.len(), "generated": list.generated }),
+    )?;
+    out.line(format!(
+        "已输出撤销名单 {}：{} 张已撤销证书，生成于 {}（已签名；他人核验时用 --revocations 指定它）",
+        path.display(),
+        list.revoked.len(),
+        list.generated
+    ))
 }
 
 fn list(context: &Context, session: Option<&str>, stale_only: bool) -> Result<(), Error> {
@@ -269,10 +366,16 @@ fn list(context: &Context, session: Option<&str>, stale_only: bool) -> Result<()
         ]);
     }
     out.table(&t)?;
-    out.line(format!("共 {} 张", shown.len()))
+    out.line(format!("共 {} 张", shown.len()))?;
+    if shown.iter().any(|c| c.status == "valid" && stale.contains(&c.number)) {
+        out.line(
+            "成绩已变动的证书，复核后请按现在的成绩重新签发：certify certificates reissue 证书编号 --reason 原因",
+        )?;
+    }
+    Ok(())
 }
 
-fn find_certificate(db: &Db, number: &str) -> Result<CertificateRow, Error> {
+fn find_certificate(db: &impl Read, number: &str) -> Result<CertificateRow, Error> {
     db.certificate(number)?
         .ok_or_else(|| Error::user(format!("没有编号为「{number}」的证书；用 certify certificates list 查看")))
 }
@@ -283,6 +386,7 @@ fn show(context: &Context, number: &str) -> Result<(), Error> {
     let out = context.out;
     out.json(&json!({
         "number": c.number,
+        "format": certificate::payload_field(&c.payload, "format"),
         "status": c.status,
         "payload": c.payload,
         "signature": c.signature,
@@ -312,17 +416,21 @@ fn revoke(context: &Context, number: &str, reason: &str) -> Result<(), Error> {
         return Err(Error::user("请用 --reason 写明撤销原因"));
     }
     let mut db = context.workspace()?;
-    let c = find_certificate(&db, number)?;
+    let tx = db.transaction()?;
+    let c = find_certificate(&tx, number)?;
     if c.status == "revoked" {
         return Err(Error::user(format!("证书 {} 已于 {} 撤销", c.number, c.revoked_at.unwrap_or_default())));
     }
     let now = clock::now_text();
-    let tx = db.transaction()?;
     tx.revoke_certificate(&c.number, reason.trim(), &now)?;
     tx.commit()?;
     let out = context.out;
     out.json(&json!({ "number": c.number, "status": "revoked", "reason": reason.trim(), "revoked_at": now }))?;
-    out.line(format!("已撤销证书 {}（原因：{}）", c.number, reason.trim()))
+    out.line(format!("已撤销证书 {}（原因：{}）", c.number, reason.trim()))?;
+    out.line(format!(
+        "再次运行 certificates issue 不会给此人补发；如确需补发：certify certificates reissue {} --reason 原因",
+        c.number
+    ))
 }
 
 fn render_certificate(context: &Context, number: &str, path: &Path, pdf: bool) -> Result<(), Error> {
@@ -334,34 +442,38 @@ fn render_certificate(context: &Context, number: &str, path: &Path, pdf: bool) -
         render::pdf::print(path, &path.with_extension("pdf"))?;
     }
     let out = context.out;
-    out.json(&json!({ "number": c.number, "out": path.display().to_string(), "pdf": pdf }))?;
+    out.json(&json!({
+        "number": c.number,
+        "out": path.display().to_string(),
+        "pdf": pdf,
+        "qr": certificate::qr_content(&c.number, &c.payload, &c.signature),
+    }))?;
     out.line(format!("已输出证书页面 {}{}", path.display(), if pdf { "（含 PDF）" } else { "" }))
-}
-
-/// The outcome of a verification.
-struct Verdict {
-    number: String,
-    valid: bool,
-    status: &'static str,
-    reason: Option<String>,
 }
 
 pub fn verify(context: &Context, args: &VerifyArgs) -> Result<(), Error> {
     let verdict = match (&args.file, &args.number) {
-        (Some(file), _) => verify_file(file, args.public_key.as_deref().expect("clap requires it"))?,
+        (Some(file), _) => {
+            verify_file(file, args.public_key.as_deref().expect("clap requires it"), args.revocations.as_deref())?
+        }
         (None, Some(number)) => verify_in_workspace(context, number, args.public_key.as_deref())?,
         (None, None) => return Err(Error::user("请给出证书编号，或用 --file 和 --public-key 离线核验")),
     };
     let out = context.out;
-    out.json(&json!({ "number": verdict.number, "valid": verdict.valid, "status": verdict.status, "reason": verdict.reason }))?;
-    let message = match (verdict.valid, verdict.status) {
-        (true, _) => format!("证书 {} 有效：签名与内容相符，未被撤销。", verdict.number),
-        (false, "revoked") => format!("证书 {} 已撤销：{}", verdict.number, verdict.reason.clone().unwrap_or_default()),
-        (false, "unknown") => format!("查无证书 {}", verdict.number),
-        (false, _) => format!("证书 {} 不可信：{}", verdict.number, verdict.reason.clone().unwrap_or_default()),
+    out.json(&verdict)?;
+    let reason = verdict.reason.clone().unwrap_or_default();
+    let message = match verdict.status {
+        "valid" => format!("证书 {} 有效：{reason}", verdict.number),
+        "revoked" => format!("证书 {} 已撤销：{reason}", verdict.number),
+        _ if verdict.number.is_empty() => format!("证书不可信：{reason}"),
+        _ => format!("证书 {} 不可信：{reason}", verdict.number),
     };
     out.line(&message)?;
-    if verdict.valid { Ok(()) } else { Err(Error::Reported(format!("核验未通过：证书 {}", verdict.number))) }
+    if verdict.valid {
+        Ok(())
+    } else {
+        Err(Error::Reported(format!("核验未通过：{}", message.trim_end_matches('。'))))
+    }
 }
 
 fn public_key_from_pem(path: &Path) -> Result<String, Error> {
@@ -372,66 +484,75 @@ fn public_key_from_pem(path: &Path) -> Result<String, Error> {
     Ok(certificate::public_key_text(&key))
 }
 
-fn judge(
-    number: &str,
-    payload: &str,
-    signature: &str,
-    trusted_key: &str,
-    status: &str,
-    reason: Option<String>,
-) -> Verdict {
-    let number = number.trim().to_owned();
-    if certificate::payload_field(payload, "number") != Some(number.as_str()) {
-        return Verdict {
-            number,
-            valid: false,
-            status: "forged",
-            reason: Some("签名内容中的证书编号与证书不符".into()),
-        };
-    }
-    match certificate::verify(payload, signature, trusted_key) {
-        Err(e) => Verdict { number, valid: false, status: "forged", reason: Some(e.to_string()) },
-        Ok(()) if status == "revoked" => Verdict { number, valid: false, status: "revoked", reason },
-        Ok(()) => Verdict { number, valid: true, status: "valid", reason: None },
-    }
-}
-
+/// In the workspace the stored status is the authority on revocation; the signature is
+/// still checked, so an edited database row is caught.
 fn verify_in_workspace(context: &Context, number: &str, public_key: Option<&Path>) -> Result<Verdict, Error> {
     let Some(db) = context.existing_workspace()? else {
-        return Err(Error::user("没有工作区；离线核验请用 certify verify --file 证书.json --public-key 公钥文件"));
+        return Err(Error::user(format!(
+            "找不到工作区 {}；离线核验请用 certify verify --file 证书.json --public-key 公钥文件",
+            context.db_path.display()
+        )));
     };
     let Some(c) = db.certificate(number)? else {
         return Ok(Verdict {
             number: number.trim().to_owned(),
             valid: false,
-            status: "unknown",
-            reason: Some("查无此证书".into()),
+            status: "invalid",
+            reason: Some("工作区中查无此证书编号".into()),
+            revocation_checked: false,
+            revocations_as_of: None,
         });
     };
     let trusted = match public_key {
         Some(path) => public_key_from_pem(path)?,
         None => db.setting("public-key")?.unwrap_or_else(|| c.public_key.clone()),
     };
-    let reason = c.revoked_reason.clone().map(|r| format!("{r}（{}）", c.revoked_at.clone().unwrap_or_default()));
-    Ok(judge(&c.number, &c.payload, &c.signature, &trusted, &c.status, reason))
+    let mut verdict = certificate::verdict(&c.payload, &c.signature, &trusted, None);
+    if verdict.number != c.number && verdict.status != "invalid" {
+        verdict = Verdict {
+            valid: false,
+            status: "invalid",
+            reason: Some("签名内容中的证书编号与记录不符".into()),
+            ..verdict
+        };
+    }
+    if verdict.valid {
+        verdict.revocation_checked = true;
+        verdict.revocations_as_of = Some(clock::now_text());
+        if c.status == "revoked" {
+            verdict.valid = false;
+            verdict.status = "revoked";
+            verdict.reason = Some(format!(
+                "已于 {} 撤销：{}",
+                c.revoked_at.as_deref().unwrap_or(""),
+                c.revoked_reason.as_deref().unwrap_or("")
+            ));
+        } else {
+            verdict.reason = Some("签名真实、内容未被改动；按工作区记录未被撤销".into());
+        }
+    }
+    Ok(verdict)
 }
 
-fn verify_file(file: &Path, public_key: &Path) -> Result<Verdict, Error> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| Error::user(format!("{}: 无法读取证书文件（{e}）", file.display())))?;
+/// Reads the `payload` and `signature` of a JSON document; nothing else in it is used.
+fn signed_parts(path: &Path, what: &str, made_by: &str) -> Result<(String, String), Error> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::user(format!("{}: 无法读取{what}（{e}）", path.display())))?;
     let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::user(format!("{}: 不是 certificates show --json 输出的证书文件（{e}）", file.display())))?;
-    let field = |key: &str| value.get(key).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+        .map_err(|e| Error::user(format!("{}: 不是 {made_by} 输出的{what}（{e}）", path.display())))?;
+    let field = |key: &str| -> Result<String, Error> {
+        value.get(key).and_then(|v| v.as_str()).map(str::to_owned).ok_or_else(|| {
+            Error::user(format!("{}: {what}中没有 {key}（应为 {made_by} 输出的文件，未经改动）", path.display()))
+        })
+    };
+    Ok((field("payload")?, field("signature")?))
+}
+
+fn verify_file(file: &Path, public_key: &Path, revocations: Option<&Path>) -> Result<Verdict, Error> {
+    let (payload, signature) = signed_parts(file, "证书文件", "certify certificates show --json")?;
     let trusted = public_key_from_pem(public_key)?;
-    let number = field("number");
-    if !field("public_key").is_empty() && field("public_key") != trusted {
-        return Ok(Verdict {
-            number,
-            valid: false,
-            status: "forged",
-            reason: Some("证书文件中的公钥与发证机构的公钥不一致".into()),
-        });
-    }
-    let reason = value.get("revoked_reason").and_then(|v| v.as_str()).map(str::to_owned);
-    Ok(judge(&number, &field("payload"), &field("signature"), &trusted, &field("status"), reason))
+    let list =
+        revocations.map(|path| signed_parts(path, "撤销名单", "certify certificates revocations")).transpose()?;
+    let list = list.as_ref().map(|(payload, signature)| SignedList { payload, signature });
+    Ok(certificate::verdict(&payload, &signature, &trusted, list))
 }

@@ -120,8 +120,11 @@ pub fn config(context: &Context, command: &ConfigCommand) -> Result<(), Error> {
             }
         }
         ConfigCommand::Set { key, value } => {
-            let value = settings::validate(key, value).map_err(Error::User)?;
+            let mut value = settings::validate(key, value).map_err(Error::User)?;
             let mut db = context.workspace()?;
+            if settings::spec(key).map_err(Error::User)?.key_file {
+                value = super::keys::check_key_setting(&db, key, &value)?;
+            }
             let tx = db.transaction()?;
             tx.set_setting(key, &value)?;
             tx.commit()?;

@@ -9,6 +9,7 @@ mod bank;
 mod blueprint;
 mod certificates;
 mod init;
+mod keys;
 mod paper;
 mod practical;
 mod results;
@@ -64,7 +65,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Practical(command) => practical::practical(&context, &command),
         Command::Grade(command) => practical::grade(&context, &command),
         Command::Results { session, full_id } => results::results(&context, &session, full_id),
-        Command::Keys(command) => certificates::keys(&context, &command),
+        Command::Keys(command) => keys::run(&context, &command),
         Command::Certificates(command) => certificates::run(&context, &command),
         Command::Verify(args) => certificates::verify(&context, &args),
         Command::Export(command) => results::export(&context, &command),

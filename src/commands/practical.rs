@@ -10,7 +10,7 @@ use super::Context;
 use super::session::find_session;
 use crate::cli::{GradeCommand, GradeEntryArgs, GradeSubcommand, PracticalCommand, RubricCommand};
 use crate::clock;
-use crate::db::{Db, NewDraw, NewGrade, NewResolution, PracticalRead, RubricRow, SessionRead, SessionRow};
+use crate::db::{Db, NewDraw, NewGrade, NewResolution, PracticalRead, Read, RubricRow, SessionRead, SessionRow};
 use crate::error::Error;
 use crate::import::{self, Cell, ReadOptions, Source, TextEncoding, column_letter, format_number};
 use crate::output::{align_right, note, table};
@@ -689,7 +689,7 @@ pub struct CandidatePractical {
 }
 
 /// Works out where every candidate's practical stands.
-pub fn practical_status(db: &Db, session: &SessionRow, plan: &Plan) -> Result<Vec<CandidatePractical>, Error> {
+pub fn practical_status(db: &impl Read, session: &SessionRow, plan: &Plan) -> Result<Vec<CandidatePractical>, Error> {
     let draws = db.draws(&session.id)?;
     let mut entries: HashMap<(String, String), Vec<Entry>> = HashMap::new();
     for g in db.grades(&session.id)? {

@@ -10,7 +10,7 @@ use super::Context;
 use super::practical::practical_status;
 use super::session::find_session;
 use crate::cli::ExportCommand;
-use crate::db::{CertificateRead, Db, PaperRead, SessionRead, SessionRow};
+use crate::db::{CertificateRead, PaperRead, Read, SessionRead, SessionRow};
 use crate::error::Error;
 use crate::idcard;
 use crate::output::{align_right, table};
@@ -36,10 +36,13 @@ pub struct CandidateResult {
     pub issued: Option<String>,
     /// The scores or decision behind the certificate have changed since it was issued.
     pub stale: bool,
+    /// `valid` or `revoked` once a certificate was issued from this session: a revoked
+    /// one with no valid successor means the person holds no certificate from it.
+    pub certificate_status: Option<&'static str>,
 }
 
 /// Every candidate's result in a session, in exam-number order.
-pub fn session_results(db: &Db, session: &SessionRow) -> Result<Vec<CandidateResult>, Error> {
+pub fn session_results(db: &impl Read, session: &SessionRow) -> Result<Vec<CandidateResult>, Error> {
     let sheets = db.sheet_totals(&session.id)?;
     let mut pass_marks: HashMap<String, f64> = HashMap::new();
     for paper in db.session_papers(&session.id)? {
@@ -64,12 +67,15 @@ pub fn session_results(db: &Db, session: &SessionRow) -> Result<Vec<CandidateRes
             .collect(),
         None => HashMap::new(),
     };
-    let certificates: HashMap<String, (String, f64, f64, String)> = db
-        .certificates(Some(&session.id))?
-        .into_iter()
-        .filter(|c| c.status == "valid")
-        .map(|c| (c.exam_no, (c.number, c.theory, c.practical, c.issued)))
-        .collect();
+    let mut certificates: HashMap<String, (String, f64, f64, String)> = HashMap::new();
+    let mut revoked: HashMap<String, String> = HashMap::new();
+    for c in db.certificates(Some(&session.id))? {
+        if c.status == "valid" {
+            certificates.insert(c.exam_no, (c.number, c.theory, c.practical, c.issued));
+        } else {
+            revoked.insert(c.exam_no, c.number);
+        }
+    }
     Ok(db
         .candidates(&session.id)?
         .into_iter()
@@ -89,7 +95,13 @@ pub fn session_results(db: &Db, session: &SessionRow) -> Result<Vec<CandidateRes
                     || theory_score.is_none_or(|x| (x - t).abs() > 0.005)
                     || practical_score.is_none_or(|x| (x - p).abs() > 0.005)
             });
+            let certificate_status = match (certificate, revoked.contains_key(&c.exam_no)) {
+                (Some(_), _) => Some("valid"),
+                (None, true) => Some("revoked"),
+                (None, false) => None,
+            };
             CandidateResult {
+                certificate_status,
                 exam_no: c.exam_no,
                 name: c.name,
                 id_number: c.id_number,
@@ -170,7 +182,11 @@ pub fn results(context: &Context, session_id: &str, full_id: bool) -> Result<(),
             r.school.clone(),
             score(r.theory),
             score(r.practical),
-            if r.passed { "合格".to_owned() } else { r.reason.unwrap_or("").to_owned() },
+            match (r.passed, r.certificate_status) {
+                (true, Some("revoked")) => "证书已撤销".to_owned(),
+                (true, _) => "合格".to_owned(),
+                (false, _) => r.reason.unwrap_or("").to_owned(),
+            },
             match (&r.certificate, r.stale) {
                 (Some(n), true) => format!("{n}（成绩已变动，需复核）"),
                 (Some(n), false) => n.clone(),
@@ -225,7 +241,11 @@ pub fn export(context: &Context, command: &ExportCommand) -> Result<(), Error> {
         return Err(Error::user(format!("批次 {} 中没有培训机构「{name}」的考生", session.id)));
     }
     let chosen: Vec<&CandidateResult> = all.iter().filter(|r| school.as_ref().is_none_or(|s| &r.school == s)).collect();
-    let passed: Vec<&CandidateResult> = chosen.iter().copied().filter(|r| r.passed).collect();
+    // A pass list is what a school treats as qualified: people whose certificate was
+    // revoked are left off it, and counted in the command's output.
+    let passed: Vec<&CandidateResult> =
+        chosen.iter().copied().filter(|r| r.passed && r.certificate_status != Some("revoked")).collect();
+    let revoked = chosen.iter().filter(|r| r.passed && r.certificate_status == Some("revoked")).count();
     let csv = format == TableFormat::Csv;
     // CSV cells are neutralised against formulas; XLSX cells are written as text and
     // never run, so they keep their exact content.
@@ -288,13 +308,16 @@ pub fn export(context: &Context, command: &ExportCommand) -> Result<(), Error> {
     };
     spreadsheet::write_file_atomically(path, &bytes)?;
     let out = context.out;
-    out.json(&json!({ "session": session.id, "out": path.display().to_string(), "passed": passed.len() }))?;
+    out.json(&json!({ "session": session.id, "out": path.display().to_string(), "passed": passed.len(), "revoked_left_off": revoked }))?;
     out.line(format!(
         "已导出合格名单：{} 人 → {}{}",
         passed.len(),
         path.display(),
         if *full_id { "（含完整身份证号，请妥善保管）" } else { "（身份证号已打码）" }
     ))?;
+    if revoked > 0 {
+        out.line(format!("另有 {revoked} 人考试合格但证书已撤销，未列入合格名单（见 certify results）。"))?;
+    }
     Ok(())
 }
 

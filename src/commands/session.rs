@@ -9,7 +9,7 @@ use serde_json::json;
 use super::Context;
 use crate::cli::{CandidatesCommand, CandidatesImportArgs, SessionAssignArgs, SessionCommand, SessionCreateArgs};
 use crate::clock;
-use crate::db::{Db, NewCandidate, NewSession, PaperRead, SessionRead, SessionRow};
+use crate::db::{NewCandidate, NewSession, PaperRead, Read, SessionRead, SessionRow};
 use crate::error::Error;
 use crate::idcard;
 use crate::import::{self, ReadOptions, format_number};
@@ -34,7 +34,7 @@ pub fn candidates(context: &Context, command: &CandidatesCommand) -> Result<(), 
 }
 
 /// The session `id`, or an error saying how to find the right one.
-pub fn find_session(db: &Db, id: &str) -> Result<SessionRow, Error> {
+pub fn find_session(db: &impl Read, id: &str) -> Result<SessionRow, Error> {
     db.session(id)?
         .ok_or_else(|| Error::user(format!("没有编号为「{id}」的考试批次；用 certify session list 查看全部批次")))
 }

@@ -1,4 +1,9 @@
 //! SQL for certificate records.
+//!
+//! Guarantees: the schema holds at most one valid certificate per ID number and level
+//! (a partial unique index, migration 007); [`Tx::insert_certificate`] reports a
+//! second one as [`Error::User`] naming the certificate already held, never as a raw
+//! constraint error. Revoking keeps the record, its reason and its time.
 
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
@@ -25,6 +30,8 @@ pub struct CertificateRow {
     pub status: String,
     pub revoked_reason: Option<String>,
     pub revoked_at: Option<String>,
+    /// The certificate this one was reissued in place of.
+    pub replaces: Option<String>,
 }
 
 /// A certificate to store.
@@ -45,10 +52,11 @@ pub struct NewCertificate<'a> {
     pub signature: &'a str,
     pub public_key: &'a str,
     pub created_at: &'a str,
+    pub replaces: Option<&'a str>,
 }
 
 const COLUMNS: &str = "number, session_id, exam_no, level, name, id_number, theory, practical, issued, payload, \
-     signature, public_key, status, revoked_reason, revoked_at";
+     signature, public_key, status, revoked_reason, revoked_at, replaces";
 
 fn certificate(row: &Row<'_>) -> rusqlite::Result<CertificateRow> {
     Ok(CertificateRow {
@@ -67,6 +75,7 @@ fn certificate(row: &Row<'_>) -> rusqlite::Result<CertificateRow> {
         status: row.get(12)?,
         revoked_reason: row.get(13)?,
         revoked_at: row.get(14)?,
+        replaces: row.get(15)?,
     })
 }
 
@@ -82,6 +91,30 @@ pub trait CertificateRead: Read + Sized {
     fn certificate(&self, number: &str) -> Result<Option<CertificateRow>, Error> {
         let sql = format!("SELECT {COLUMNS} FROM certificates WHERE number = ?1");
         Ok(self.conn().query_row(&sql, [number.trim()], certificate).optional()?)
+    }
+
+    /// Every certificate of a level (valid or revoked), oldest first: what `issue` needs to
+    /// know who already holds one and who had theirs revoked.
+    fn certificates_of_level(&self, level: &str) -> Result<Vec<CertificateRow>, Error> {
+        let sql = format!("SELECT {COLUMNS} FROM certificates WHERE level = ?1 ORDER BY created_at, number");
+        let mut statement = self.conn().prepare(&sql)?;
+        let rows = statement.query_map([level], certificate)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The valid certificate a person holds at a level, if any.
+    fn valid_certificate(&self, id_number: &str, level: &str) -> Result<Option<CertificateRow>, Error> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM certificates WHERE id_number = ?1 AND level = ?2 AND status = 'valid'");
+        Ok(self.conn().query_row(&sql, [id_number, level], certificate).optional()?)
+    }
+
+    /// Revoked certificates, in number order, for the revocation list.
+    fn revoked_certificates(&self) -> Result<Vec<CertificateRow>, Error> {
+        let sql = format!("SELECT {COLUMNS} FROM certificates WHERE status = 'revoked' ORDER BY number");
+        let mut statement = self.conn().prepare(&sql)?;
+        let rows = statement.query_map([], certificate)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The next serial for a year and level digit.
@@ -102,8 +135,8 @@ impl Tx<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO certificates (number, session_id, exam_no, level, year, level_digit, serial, name, id_number, \
-                 theory, practical, issued, payload, signature, public_key, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                 theory, practical, issued, payload, signature, public_key, created_at, replaces) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )?
             .execute(params![
                 c.number,
@@ -121,8 +154,18 @@ impl Tx<'_> {
                 c.payload,
                 c.signature,
                 c.public_key,
-                c.created_at
-            ])?;
+                c.created_at,
+                c.replaces
+            ])
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ConstraintViolation) if self.valid_certificate(c.id_number, c.level).ok().flatten().is_some() => {
+                    Error::user(format!(
+                        "{}（准考证号 {}）已持有{}的有效证书，不能再签发一张",
+                        c.name, c.exam_no, c.level
+                    ))
+                }
+                _ => Error::from(e),
+            })?;
         Ok(())
     }
 

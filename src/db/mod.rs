@@ -44,6 +44,7 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/004_practical.sql")),
         M::up(include_str!("migrations/005_certificates.sql")),
         M::up(include_str!("migrations/006_calibration.sql")),
+        M::up(include_str!("migrations/007_certificate_trust.sql")),
     ])
 });
 

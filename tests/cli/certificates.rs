@@ -117,11 +117,24 @@ fn issuing_signs_the_documented_payload_once_and_refuses_open_grading() {
     let keys: Vec<&str> = lines.iter().map(|l| l.split('=').next().unwrap()).collect();
     assert_eq!(
         keys,
-        ["format", "number", "name", "id_sha256", "occupation", "level", "theory", "practical", "issued", "issuer"]
+        [
+            "format",
+            "number",
+            "name",
+            "id_masked",
+            "id_hmac",
+            "occupation",
+            "level",
+            "theory",
+            "practical",
+            "issued",
+            "issuer"
+        ]
     );
-    assert_eq!(lines[0], "format=certify-cert-v1");
-    assert_eq!(lines[6], "theory=14.00");
-    assert_eq!(lines[7], "practical=80.00");
+    assert_eq!(lines[0], "format=certify-cert-v2");
+    assert_eq!(lines[3], format!("id_masked={}********{}", &valid_id(1)[..6], &valid_id(1)[14..]));
+    assert_eq!(lines[7], "theory=14.00");
+    assert_eq!(lines[8], "practical=80.00");
     assert!(!payload.ends_with('\n'));
     assert!(!payload.contains(&valid_id(1)), "the ID number itself is never signed");
 }
@@ -174,7 +187,8 @@ fn offline_verification_catches_tampering_and_revocation() {
             offline.command(["--json", "verify", "--file", "bad.json", "--public-key", "pub.pem"]).output().unwrap();
         assert_eq!(output.status.code(), Some(1), "{what}");
         let verdict: Value = serde_json::from_slice(&output.stdout).unwrap();
-        assert_eq!((verdict["valid"].as_bool(), verdict["status"].as_str()), (Some(false), Some("forged")), "{what}");
+        assert_eq!((verdict["valid"].as_bool(), verdict["status"].as_str()), (Some(false), Some("invalid")), "{what}");
+        assert!(verdict["reason"].as_str().unwrap().contains("签名核验未通过"), "{what}: {verdict}");
     }
 
     ws.ok(["certificates", "revoke", &number, "--reason", "考试作弊"]);
@@ -183,12 +197,26 @@ fn offline_verification_catches_tampering_and_revocation() {
     let verdict: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(verdict["status"], "revoked");
     assert!(verdict["reason"].as_str().unwrap().contains("考试作弊"));
-    let revoked_file = ws.ok(["--json", "certificates", "show", &number]).stdout;
-    offline.write("revoked.json", revoked_file);
-    let output =
-        offline.command(["--json", "verify", "--file", "revoked.json", "--public-key", "pub.pem"]).output().unwrap();
+    // Offline, the revocation is known only from a signed list.
+    ws.ok(["certificates", "revocations", "--out", "revocations.json"]);
+    offline.write("revocations.json", std::fs::read(ws.path("revocations.json")).unwrap());
+    let output = offline
+        .command([
+            "--json",
+            "verify",
+            "--file",
+            "cert.json",
+            "--public-key",
+            "pub.pem",
+            "--revocations",
+            "revocations.json",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert_eq!(serde_json::from_slice::<Value>(&output.stdout).unwrap()["status"], "revoked");
+    let verdict: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!((verdict["status"].as_str(), verdict["revocation_checked"].as_bool()), (Some("revoked"), Some(true)));
+    assert!(verdict["reason"].as_str().unwrap().contains("考试作弊"), "{verdict}");
 }
 
 #[test]

@@ -12,4 +12,5 @@ mod certificates;
 mod papers;
 mod practical;
 mod sessions;
+mod trust;
 mod workspace;

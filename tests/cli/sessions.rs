@@ -440,7 +440,8 @@ fn the_full_cycle_example_runs() {
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("已评分 60 份答卷"), "{stdout}");
     assert!(stdout.contains("已导入 360 条评分"), "{stdout}");
-    assert!(stdout.contains("有效：签名与内容相符"), "{stdout}");
+    assert!(stdout.contains("有效：签名真实"), "{stdout}");
+    assert!(stdout.contains("截至撤销名单生成时"), "{stdout}");
     assert!(ws.path("cycle").join("合格名单.xlsx").exists());
     assert!(!ws.path("cycle").join("no-such-workspace.db").exists(), "offline verification needs no workspace");
 }
