@@ -266,6 +266,51 @@ pub fn plan(blueprint: &Blueprint, pool: &[Candidate], recent: &HashSet<String>)
     })
 }
 
+/// An infeasible plan that only `max_overlap` holds back: every cell has the items for
+/// one form, but not enough distinct ones for the forms to share so little.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OverlapBinding {
+    /// Items any two forms may share now.
+    pub allowed: usize,
+    /// The fewest shared items with which [`plan`] succeeds.
+    pub needed: usize,
+    /// The smallest `max_overlap`, in hundredths as blueprints write it, that allows `needed`.
+    pub min_max_overlap: f64,
+}
+
+/// Whether `shortages` (from [`plan`]) are all the overlap limit's, and if so the
+/// smallest limit that would do. Searched with [`plan`] itself over the values k / items
+/// per form (feasibility only grows with the limit), so it is exactly what `plan`
+/// accepts and no second copy of its counting exists.
+pub fn overlap_binding(
+    blueprint: &Blueprint,
+    pool: &[Candidate],
+    recent: &HashSet<String>,
+    shortages: &[Shortage],
+) -> Option<OverlapBinding> {
+    if shortages.is_empty() || shortages.iter().any(|s| s.limit != "overlap") {
+        return None;
+    }
+    let n = blueprint.item_count();
+    let feasible = |k: usize| {
+        let relaxed = Blueprint { max_overlap: k as f64 / n as f64, ..blueprint.clone() };
+        plan(&relaxed, pool, recent).is_ok()
+    };
+    let allowed = overlap_budget(blueprint);
+    // Smallest k in (allowed, n] that plans; `allowed` itself is known not to.
+    let (mut lo, mut hi) = (allowed, n);
+    if !feasible(hi) {
+        return None;
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if feasible(mid) { hi = mid } else { lo = mid }
+    }
+    // Rounded up to hundredths: the smallest such value still allows `hi` shared items.
+    let min_max_overlap = (100 * hi).div_ceil(n) as f64 / 100.0;
+    Some(OverlapBinding { allowed, needed: hi, min_max_overlap })
+}
+
 /// The largest point value dividing every section's points (to 1/100 of a point).
 fn point_unit(blueprint: &Blueprint) -> f64 {
     fn gcd(a: u64, b: u64) -> u64 {
@@ -1255,6 +1300,26 @@ mod tests {
         assert!(!shortages.is_empty());
         assert!(shortages.iter().all(|s| s.needed > s.available), "{shortages:?}");
         assert!(shortages.iter().any(|s| s.kind == Some(Kind::Multiple)), "{shortages:?}");
+    }
+
+    #[test]
+    fn when_only_the_overlap_limit_binds_the_smallest_sufficient_limit_is_found() {
+        let text = FOUR.replace("forms = 2", "forms = 6").replace("max_overlap = 0.10", "max_overlap = 0.0");
+        let blueprint = blueprint::parse("b", &text).unwrap();
+        let pool = bundled_pool(Level::Grade4);
+        let recent = HashSet::new();
+        let shortages = plan(&blueprint, &pool, &recent).unwrap_err();
+        assert!(shortages.iter().all(|s| s.limit == "overlap"), "{shortages:?}");
+        let binding = overlap_binding(&blueprint, &pool, &recent, &shortages).expect("overlap binds");
+        assert_eq!(binding.allowed, 0);
+        let with = |max_overlap: f64| plan(&Blueprint { max_overlap, ..blueprint.clone() }, &pool, &recent);
+        assert!(with(binding.min_max_overlap).is_ok(), "{binding:?}");
+        assert!(with((binding.needed - 1) as f64 / 90.0).is_err(), "{binding:?}");
+        assert!(with(binding.min_max_overlap - 0.01).is_err(), "{binding:?}");
+        // A bank shortage is not the overlap's: no binding limit is claimed.
+        let greedy = blueprint::parse("b", &FOUR.replace("count = 10\npoints = 2", "count = 300\npoints = 2")).unwrap();
+        let shortages = plan(&greedy, &pool, &recent).unwrap_err();
+        assert_eq!(overlap_binding(&greedy, &pool, &recent, &shortages), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::error::Error;
+use crate::error::{Error, io_error};
 
 /// Browsers tried in order; `CERTIFY_CHROMIUM` overrides them.
 const BROWSERS: [&str; 5] =
@@ -51,7 +51,7 @@ pub fn print(html: &Path, pdf: &Path) -> Result<(), Error> {
         .arg(format!("--print-to-pdf={}", pdf.display()))
         .arg(url)
         .output()
-        .map_err(|e| Error::user(format!("无法启动浏览器 {}：{e}", browser.display())))?;
+        .map_err(|e| io_error(&browser, "无法启动浏览器", &e))?;
     let written = std::fs::metadata(pdf).map(|m| m.len() > 0).unwrap_or(false);
     if !output.status.success() || !written {
         let detail = String::from_utf8_lossy(&output.stderr);
