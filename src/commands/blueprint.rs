@@ -57,9 +57,21 @@ pub fn shortage_lines(
 
 /// Says that `max_overlap` binds, what it allows now and what would be enough.
 fn binding_advice(blueprint: &Blueprint, binding: &OverlapBinding) -> String {
+    let more: Vec<String> = binding
+        .extra_items
+        .iter()
+        .map(|((kind, domain, band), count)| {
+            format!("{} × {} × {} {count} 道", kind.label(), domain.label(), band.label())
+        })
+        .collect();
+    let items = if more.is_empty() {
+        "也可为上面所列的格子补充试题".to_owned()
+    } else {
+        format!("或者不改 max_overlap，补充试题：{}", more.join("、"))
+    };
     format!(
         "每套试卷单独都能组出，卡住的是 max_overlap：现为 {}（任意两套最多 {} 道相同的题），至少要调到 {}（最多 {} 道相同）才可行；\
-         也可为上面所列的格子补充试题，或减少套数。",
+         {items}；也可减少套数。",
         format_number(blueprint.max_overlap),
         binding.allowed,
         format_number(binding.min_max_overlap),
@@ -145,6 +157,13 @@ fn check(context: &Context, args: &BlueprintCheckArgs) -> Result<(), Error> {
                 document["max_overlap"] = json!(blueprint.max_overlap);
                 document["min_max_overlap"] = json!(binding.min_max_overlap);
                 document["min_shared_items"] = json!(binding.needed);
+                document["extra_items"] = binding
+                    .extra_items
+                    .iter()
+                    .map(|((kind, domain, difficulty), count)| {
+                        json!({ "kind": kind, "domain": domain, "difficulty": difficulty, "count": count })
+                    })
+                    .collect();
             }
             out.json(&document)?;
             let mut t = table(["缺口", "原因", "需要", "可用"]);

@@ -214,6 +214,8 @@ fn blueprint_check_names_max_overlap_when_it_is_the_binding_limit() {
     assert_eq!(result["binding"], "max_overlap", "{result}");
     assert_eq!(result["min_max_overlap"], 0.5, "{result}");
     assert_eq!(result["min_shared_items"], 1, "{result}");
+    let extra = &result["extra_items"];
+    assert_eq!(extra, &serde_json::json!([{"kind": "single", "domain": "feeding", "difficulty": "easy", "count": 1}]));
 
     let text = ws.fails(["blueprint", "check", "bp.toml"]);
     assert!(
@@ -221,6 +223,7 @@ fn blueprint_check_names_max_overlap_when_it_is_the_binding_limit() {
         "{}",
         text.stderr
     );
+    assert!(text.stderr.contains("或者不改 max_overlap，补充试题：单选 × 营养喂养 × 易 1 道"), "{}", text.stderr);
     let build = ws.fails(["build-paper", "--blueprint", "bp.toml"]);
     assert!(build.stderr.contains("至少要调到 0.5"), "{}", build.stderr);
 
