@@ -31,8 +31,8 @@ pub fn print(html: &Path, pdf: &Path) -> Result<(), Error> {
              （或 chromium）；也可以去掉 --pdf，用浏览器打开 HTML 文件后打印。",
         )
     })?;
-    let profile = tempfile::tempdir()?;
-    let html = std::fs::canonicalize(html)?;
+    let profile = tempfile::tempdir().map_err(|e| io_error(&std::env::temp_dir(), "无法为浏览器建立临时文件夹", &e))?;
+    let html = std::fs::canonicalize(html).map_err(|e| io_error(html, "无法打开要打印的页面", &e))?;
     let url = format!("file://{}", html.display());
     let output = Command::new(&browser)
         .args([
