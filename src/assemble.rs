@@ -266,6 +266,98 @@ pub fn plan(blueprint: &Blueprint, pool: &[Candidate], recent: &HashSet<String>)
     })
 }
 
+/// An infeasible plan that only `max_overlap` holds back: every cell has the items for
+/// one form, but not enough distinct ones for the forms to share so little.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverlapBinding {
+    /// Items any two forms may share now.
+    pub allowed: usize,
+    /// The fewest shared items with which [`plan`] succeeds.
+    pub needed: usize,
+    /// The smallest `max_overlap`, in hundredths as blueprints write it, that allows `needed`.
+    pub min_max_overlap: f64,
+    /// Or, keeping the limit: items to add per cell that are enough (empty if none found).
+    pub extra_items: Vec<(Cell, usize)>,
+}
+
+/// Whether `shortages` (from [`plan`]) are all the overlap limit's, and if so the
+/// smallest limit that would do. Searched with [`plan`] itself over the values k / items
+/// per form (feasibility only grows with the limit), so it is exactly what `plan`
+/// accepts and no second copy of its counting exists.
+pub fn overlap_binding(
+    blueprint: &Blueprint,
+    pool: &[Candidate],
+    recent: &HashSet<String>,
+    shortages: &[Shortage],
+) -> Option<OverlapBinding> {
+    if shortages.is_empty() || shortages.iter().any(|s| s.limit != "overlap") {
+        return None;
+    }
+    let n = blueprint.item_count();
+    let allowed = overlap_budget(blueprint);
+    let needed = smallest_passing(allowed, n, |k| {
+        let relaxed = Blueprint { max_overlap: k as f64 / n as f64, ..blueprint.clone() };
+        plan(&relaxed, pool, recent).is_ok()
+    })?;
+    // Rounded up to hundredths: the smallest such value still allows `needed` shared items.
+    let min_max_overlap = (100 * needed).div_ceil(n) as f64 / 100.0;
+    let extra_items = extra_items(blueprint, pool, recent, shortages);
+    Some(OverlapBinding { allowed, needed, min_max_overlap, extra_items })
+}
+
+/// The smallest `k` in `(fails, most]` for which `passes(k)`, given that `passes(fails)`
+/// is false and `passes` only ever turns from false to true; `None` if `passes(most)` fails.
+fn smallest_passing(fails: usize, most: usize, passes: impl Fn(usize) -> bool) -> Option<usize> {
+    if most <= fails || !passes(most) {
+        return None;
+    }
+    let (mut lo, mut hi) = (fails, most);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if passes(mid) { hi = mid } else { lo = mid }
+    }
+    Some(hi)
+}
+
+/// Items to add, per cell, with which [`plan`] passes at the blueprint's own limit: the
+/// same fraction of every short cell's missing distinct items, the smallest that works.
+/// Enough, though not always the fewest; empty when even every missing item would not do.
+fn extra_items(
+    blueprint: &Blueprint,
+    pool: &[Candidate],
+    recent: &HashSet<String>,
+    shortages: &[Shortage],
+) -> Vec<(Cell, usize)> {
+    let gaps: Vec<(Cell, usize)> = shortages
+        .iter()
+        .filter_map(|s| Some(((s.kind?, s.domain?, s.difficulty?), s.needed.saturating_sub(s.available))))
+        .filter(|(_, gap)| *gap > 0)
+        .collect();
+    let steps = gaps.iter().map(|(_, gap)| *gap).max().unwrap_or(0);
+    let at = |step: usize| -> Vec<(Cell, usize)> {
+        gaps.iter().map(|&(cell, gap)| (cell, (gap * step).div_ceil(steps))).filter(|(_, n)| *n > 0).collect()
+    };
+    let passes = |step: usize| {
+        let mut grown = pool.to_vec();
+        for ((kind, domain, difficulty), count) in at(step) {
+            grown.extend((0..count).map(|i| Candidate {
+                // Not a possible item id, so never taken for a recent or a real one.
+                id: format!("（补充 {} {} {} {i}）", kind.code(), domain.code(), difficulty.code()),
+                version: String::new(),
+                kind,
+                domain,
+                difficulty,
+                facility: None,
+                enemies: Vec::new(),
+                options: 4,
+                answer: "A".to_owned(),
+            }));
+        }
+        plan(blueprint, &grown, recent).is_ok()
+    };
+    smallest_passing(0, steps, passes).map(at).unwrap_or_default()
+}
+
 /// The largest point value dividing every section's points (to 1/100 of a point).
 fn point_unit(blueprint: &Blueprint) -> f64 {
     fn gcd(a: u64, b: u64) -> u64 {
@@ -1255,6 +1347,35 @@ mod tests {
         assert!(!shortages.is_empty());
         assert!(shortages.iter().all(|s| s.needed > s.available), "{shortages:?}");
         assert!(shortages.iter().any(|s| s.kind == Some(Kind::Multiple)), "{shortages:?}");
+    }
+
+    #[test]
+    fn when_only_the_overlap_limit_binds_the_smallest_sufficient_limit_is_found() {
+        let text = FOUR.replace("forms = 2", "forms = 6").replace("max_overlap = 0.10", "max_overlap = 0.0");
+        let blueprint = blueprint::parse("b", &text).unwrap();
+        let pool = bundled_pool(Level::Grade4);
+        let recent = HashSet::new();
+        let shortages = plan(&blueprint, &pool, &recent).unwrap_err();
+        assert!(shortages.iter().all(|s| s.limit == "overlap"), "{shortages:?}");
+        let binding = overlap_binding(&blueprint, &pool, &recent, &shortages).expect("overlap binds");
+        assert_eq!(binding.allowed, 0);
+        let with = |max_overlap: f64| plan(&Blueprint { max_overlap, ..blueprint.clone() }, &pool, &recent);
+        assert!(with(binding.min_max_overlap).is_ok(), "{binding:?}");
+        assert!(with((binding.needed - 1) as f64 / 90.0).is_err(), "{binding:?}");
+        assert!(with(binding.min_max_overlap - 0.01).is_err(), "{binding:?}");
+        // Or as many more items as it says, keeping the limit.
+        assert!(!binding.extra_items.is_empty(), "{binding:?}");
+        let mut grown = pool.clone();
+        for (n, &((kind, domain, difficulty), count)) in binding.extra_items.iter().enumerate() {
+            for i in 0..count {
+                grown.push(Candidate { id: format!("X-{n}-{i}"), kind, domain, difficulty, ..pool[0].clone() });
+            }
+        }
+        assert!(plan(&blueprint, &grown, &recent).is_ok(), "{binding:?}");
+        // A bank shortage is not the overlap's: no binding limit is claimed.
+        let greedy = blueprint::parse("b", &FOUR.replace("count = 10\npoints = 2", "count = 300\npoints = 2")).unwrap();
+        let shortages = plan(&greedy, &pool, &recent).unwrap_err();
+        assert_eq!(overlap_binding(&greedy, &pool, &recent, &shortages), None);
     }
 
     #[test]

@@ -2,10 +2,17 @@
 //!
 //! Names here are a contract users script against (see CLI.md): commands, flags and
 //! their meanings only ever grow. Help text is for exam offices, in Chinese.
+//!
+//! Guarantees: [`parse_from`] is the only way in; it speaks Chinese for clap too. The
+//! help headings, the help and version flags and usage errors are ours; the few words
+//! clap hard-codes into help (the help subcommand's line, `[OPTIONS]`, `[default: …]`)
+//! are translated in the rendered text. Exit codes stay clap's: 0 for --help and
+//! --version, 2 for a usage error.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Arg, ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::import::TextEncoding;
 use crate::vocabulary::{Difficulty, Domain, Kind, Level};
@@ -673,6 +680,162 @@ pub struct BankRestoreArgs {
     pub ids: Vec<String>,
 }
 
+/// What the command line gave instead of a command: help or the version (exit 0, for
+/// stdout) or a usage error (exit 2, for stderr), in Chinese.
+#[derive(Debug)]
+pub struct Usage {
+    pub text: String,
+    pub code: i32,
+}
+
+impl Usage {
+    /// Prints the text where it belongs and ends the process with the code.
+    pub fn exit(self) -> ! {
+        if self.code == 0 {
+            print!("{}", self.text);
+        } else {
+            eprint!("{}", self.text);
+        }
+        std::process::exit(self.code)
+    }
+}
+
+/// Parses `args` (the first being the program name).
+pub fn parse_from<I, T>(args: I) -> Result<Cli, Usage>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let mut command = command();
+    command.try_get_matches_from_mut(args).and_then(|matches| Cli::from_arg_matches(&matches)).map_err(|e| {
+        let code = e.exit_code();
+        match e.kind() {
+            ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                Usage { text: translate(&e.render().to_string()), code }
+            }
+            _ => Usage { text: usage_error(&e), code },
+        }
+    })
+}
+
+/// The command tree with Chinese headings and help and version flags, at every level.
+pub fn command() -> clap::Command {
+    localize(Cli::command(), true)
+}
+
+fn localize(command: clap::Command, root: bool) -> clap::Command {
+    // Headings only for sections the command has: a template cannot leave one out by itself.
+    let mut template = String::from("{before-help}{about-with-newline}\n用法：{usage}");
+    if command.has_subcommands() {
+        template.push_str("\n\n命令：\n{subcommands}");
+    }
+    if command.get_positionals().any(|a| !a.is_hide_set()) {
+        template.push_str("\n\n参数：\n{positionals}");
+    }
+    template.push_str("\n\n选项：\n{options}{after-help}");
+    let mut command = command
+        .help_template(template)
+        .subcommand_value_name("命令")
+        .disable_help_flag(true)
+        .arg(Arg::new("help").short('h').long("help").action(ArgAction::Help).help("显示本帮助"));
+    if root {
+        command = command
+            .disable_version_flag(true)
+            .arg(Arg::new("version").short('V').long("version").action(ArgAction::Version).help("显示版本号"));
+    }
+    command.mut_subcommands(|sub| localize(sub, false))
+}
+
+/// The texts clap writes itself into help and usage, in Chinese.
+const CLAP_TEXTS: [(&str, &str); 7] = [
+    ("Print this message or the help of the given subcommand(s)", "显示本帮助，或某个子命令的帮助"),
+    ("Print help for the subcommand(s)", "显示这些子命令的帮助"),
+    ("[OPTIONS]", "[选项]"),
+    ("[default: ", "[默认："),
+    ("[env: ", "[环境变量："),
+    ("[possible values: ", "[可写："),
+    ("Possible values:", "可写："),
+];
+
+/// `text` with [`CLAP_TEXTS`] translated, ending in a newline (clap's version line has none).
+fn translate(text: &str) -> String {
+    let mut text = CLAP_TEXTS.iter().fold(text.to_owned(), |text, (english, chinese)| text.replace(english, chinese));
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// One context value of a clap error as text; lists joined the Chinese way.
+fn context(e: &clap::Error, kind: ContextKind) -> Option<String> {
+    Some(match e.get(kind)? {
+        ContextValue::Strings(values) => values.join("、"),
+        ContextValue::StyledStrs(values) => values.iter().map(ToString::to_string).collect::<Vec<_>>().join("、"),
+        other => other.to_string(),
+    })
+}
+
+/// A usage error in Chinese: what is wrong, a suggestion when clap has one, the usage
+/// line, and where to read more.
+fn usage_error(e: &clap::Error) -> String {
+    let arg = context(e, ContextKind::InvalidArg).unwrap_or_default();
+    let value = context(e, ContextKind::InvalidValue).unwrap_or_default();
+    let mut message = match e.kind() {
+        ErrorKind::InvalidSubcommand => {
+            format!("不认识的命令「{}」", context(e, ContextKind::InvalidSubcommand).unwrap_or_default())
+        }
+        ErrorKind::UnknownArgument => format!("不认识的参数「{arg}」"),
+        ErrorKind::MissingRequiredArgument => format!("缺少必填的参数：{arg}"),
+        ErrorKind::MissingSubcommand => format!(
+            "{} 后面还要写一个子命令，说明要做什么",
+            context(e, ContextKind::InvalidSubcommand).unwrap_or_else(|| "certify".to_owned())
+        ),
+        ErrorKind::InvalidValue if value.is_empty() => format!("参数 {arg} 需要写一个值"),
+        ErrorKind::InvalidValue => match context(e, ContextKind::ValidValue) {
+            Some(valid) => format!("参数 {arg} 的值「{value}」不对；可写：{valid}"),
+            None => format!("参数 {arg} 的值「{value}」不对"),
+        },
+        ErrorKind::ValueValidation => format!("参数 {arg} 的值「{value}」不对：{}", validation_reason(e)),
+        ErrorKind::ArgumentConflict => match context(e, ContextKind::PriorArg) {
+            Some(prior) => format!("参数 {arg} 不能与 {prior} 同时使用"),
+            None => format!("参数 {arg} 不能与其他参数同时使用"),
+        },
+        ErrorKind::TooManyValues => format!("参数 {arg} 多写了值「{value}」"),
+        ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => format!("参数 {arg} 的值的个数不对"),
+        ErrorKind::NoEquals => format!("参数 {arg} 的值要用等号连接，如 {arg}=值"),
+        ErrorKind::InvalidUtf8 => "命令行里有无法识别的字符（不是 UTF-8 编码）".to_owned(),
+        _ => "命令行有误".to_owned(),
+    };
+    let suggestion = context(e, ContextKind::SuggestedArg)
+        .or_else(|| context(e, ContextKind::SuggestedSubcommand))
+        .or_else(|| context(e, ContextKind::SuggestedValue));
+    if let Some(suggestion) = suggestion {
+        message.push_str(&format!("；是不是要写 {suggestion}？"));
+    }
+    let mut text = format!("错误：{message}\n");
+    if let Some(usage) = context(e, ContextKind::Usage) {
+        let usage = usage.trim();
+        let usage = translate(usage.strip_prefix("Usage:").unwrap_or(usage));
+        text.push_str(&format!("\n用法：{}\n", usage.trim()));
+    }
+    text.push_str("加 --help 查看全部参数和说明。\n");
+    text
+}
+
+/// Why a value was refused: our parsers already say it in Chinese; the standard number
+/// parsers do not.
+fn validation_reason(e: &clap::Error) -> String {
+    use std::error::Error as _;
+    match e.source() {
+        Some(source) if source.is::<std::num::ParseIntError>() => "应为不带小数点的整数".to_owned(),
+        Some(source) if source.is::<std::num::ParseFloatError>() => "应为数字".to_owned(),
+        Some(source) => source.to_string(),
+        None => "格式不对".to_owned(),
+    }
+}
+
 fn vocabulary_parser<T>(text: &str, parse: fn(&str) -> Option<T>, accepted: fn() -> String) -> Result<T, String> {
     parse(text).ok_or_else(|| format!("不认识「{text}」；可写：{}", accepted()))
 }
@@ -701,6 +864,41 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
+    }
+
+    fn refused(args: &[&str]) -> Usage {
+        parse_from(std::iter::once("certify").chain(args.iter().copied())).unwrap_err()
+    }
+
+    #[test]
+    fn usage_errors_are_chinese_and_exit_2() {
+        let unknown = refused(&["bank", "list", "--domian", "feeding"]);
+        assert_eq!(unknown.code, 2);
+        assert!(unknown.text.starts_with("错误：不认识的参数「--domian」；是不是要写 --domain？"), "{}", unknown.text);
+        assert!(unknown.text.contains("\n\n用法：certify bank list --domain <D>\n加 --help"), "{}", unknown.text);
+        assert!(refused(&["init", "--bogus"]).text.contains("用法：certify init [选项]"));
+        let missing = refused(&["score", "theory", "answers.csv"]);
+        assert!(missing.text.contains("缺少必填的参数：--session <ID>"), "{}", missing.text);
+        let number = refused(&["blueprint", "check", "b.toml", "--forms", "two"]);
+        assert!(number.text.contains("参数 --forms <N> 的值「two」不对：应为不带小数点的整数"), "{}", number.text);
+        let level = refused(&["bank", "list", "--level", "九级"]);
+        assert!(level.text.contains("不认识「九级」"), "{}", level.text);
+        let status = refused(&["bank", "list", "--status", "old"]);
+        assert!(status.text.contains("的值「old」不对；可写：active、retired、all"), "{}", status.text);
+        let subcommand = refused(&["bnak"]);
+        assert!(subcommand.text.contains("不认识的命令「bnak」；是不是要写 bank？"), "{}", subcommand.text);
+        for usage in [unknown, missing, number, level, status, subcommand] {
+            assert!(!usage.text.contains("error:") && !usage.text.contains("Usage"), "{}", usage.text);
+        }
+    }
+
+    #[test]
+    fn help_and_version_exit_0() {
+        let help = refused(&["--help"]);
+        assert_eq!(help.code, 0);
+        assert!(help.text.contains("命令：") && help.text.contains("选项：") && help.text.contains("显示版本号"));
+        assert_eq!(refused(&["--version"]).code, 0);
     }
 
     #[test]

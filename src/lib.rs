@@ -35,13 +35,14 @@ pub mod vocabulary;
 
 pub use error::Error;
 
-/// Parses `args` (the first being the program name) and runs the command.
+/// Parses `args` (the first being the program name) and runs the command: the whole
+/// binary but for printing its error. Help, the version and usage errors are printed
+/// here, in Chinese, and end the process (exit 0, or 2 for a usage error).
 pub fn run_with_args<I, T>(args: I) -> Result<(), Error>
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    use clap::Parser;
-    let cli = cli::Cli::try_parse_from(args).unwrap_or_else(|e| e.exit());
+    let cli = cli::parse_from(args).unwrap_or_else(|usage| usage.exit());
     commands::run(cli)
 }

@@ -61,7 +61,7 @@ impl TableFormat {
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename.
 pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let cannot = |e: std::io::Error| Error::user(format!("{}: 无法写入文件（{e}）", path.display()));
+    let cannot = |e: std::io::Error| crate::error::io_error(path, "无法写入文件", &e);
     std::fs::create_dir_all(folder).map_err(cannot)?;
     let mut temporary = tempfile::NamedTempFile::new_in(folder).map_err(cannot)?;
     temporary.write_all(bytes).map_err(cannot)?;

@@ -1,16 +1,17 @@
 //! `certify blueprint check`: can this blueprint be built from the bank, and if not,
-//! which cells are short.
+//! which cells are short, and whether `max_overlap` is the limit that binds (then also
+//! the smallest value that would do).
 
 use std::path::Path;
 
 use serde_json::json;
 
 use super::Context;
-use crate::assemble::{self, Shortage, Targets};
+use crate::assemble::{self, OverlapBinding, Shortage, Targets};
 use crate::blueprint::{self, Blueprint, MAX_FORMS};
 use crate::cli::{BlueprintCheckArgs, BlueprintCommand};
 use crate::db::PaperRead;
-use crate::error::Error;
+use crate::error::{Error, io_error};
 use crate::import::format_number;
 use crate::output::{align_right, table};
 use crate::vocabulary::{Difficulty, Domain, Kind};
@@ -23,8 +24,7 @@ pub fn run(context: &Context, command: &BlueprintCommand) -> Result<(), Error> {
 
 /// Reads and checks a blueprint file; `forms` overrides the file's form count.
 pub fn load(path: &Path, forms: Option<usize>) -> Result<(Blueprint, String), Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::user(format!("{}: 无法读取组卷方案（{e}）", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| io_error(path, "无法读取组卷方案", &e))?;
     let mut blueprint = blueprint::parse(&path.display().to_string(), &text)
         .map_err(|problems| Error::Invalid(problems.into_errors()))?;
     if let Some(forms) = forms {
@@ -36,13 +36,47 @@ pub fn load(path: &Path, forms: Option<usize>) -> Result<(Blueprint, String), Er
     Ok((blueprint, text))
 }
 
-/// The shortages of the blueprint in `file`, for people.
-pub fn shortage_lines(file: &Path, shortages: &[Shortage]) -> String {
+/// The shortages of the blueprint in `file`, for people; `binding` adds the advice on
+/// `max_overlap` when it is the limit that binds.
+pub fn shortage_lines(
+    file: &Path,
+    blueprint: &Blueprint,
+    shortages: &[Shortage],
+    binding: Option<&OverlapBinding>,
+) -> String {
     let mut lines = format!("{}: 组卷方案无法满足，共 {} 处缺口：\n", file.display(), shortages.len());
     for shortage in shortages {
         lines.push_str(&format!("  {}\n", shortage.describe()));
     }
+    if let Some(binding) = binding {
+        lines.push_str(&binding_advice(blueprint, binding));
+        lines.push('\n');
+    }
     lines
+}
+
+/// Says that `max_overlap` binds, what it allows now and what would be enough.
+fn binding_advice(blueprint: &Blueprint, binding: &OverlapBinding) -> String {
+    let more: Vec<String> = binding
+        .extra_items
+        .iter()
+        .map(|((kind, domain, band), count)| {
+            format!("{} × {} × {} {count} 道", kind.label(), domain.label(), band.label())
+        })
+        .collect();
+    let items = if more.is_empty() {
+        "也可为上面所列的格子补充试题".to_owned()
+    } else {
+        format!("或者不改 max_overlap，补充试题：{}", more.join("、"))
+    };
+    format!(
+        "每套试卷单独都能组出，卡住的是 max_overlap：现为 {}（任意两套最多 {} 道相同的题），至少要调到 {}（最多 {} 道相同）才可行；\
+         {items}；也可减少套数。",
+        format_number(blueprint.max_overlap),
+        binding.allowed,
+        format_number(binding.min_max_overlap),
+        binding.needed
+    )
 }
 
 /// The per-form targets as a table: domains down, kinds and bands across.
@@ -116,7 +150,22 @@ fn check(context: &Context, args: &BlueprintCheckArgs) -> Result<(), Error> {
             out.table(&target_table(&blueprint, &targets))
         }
         Err(shortages) => {
-            out.json(&json!({ "feasible": false, "shortages": shortages }))?;
+            let binding = assemble::overlap_binding(&blueprint, &pool, &recent, &shortages);
+            let mut document = json!({ "feasible": false, "shortages": shortages });
+            if let Some(binding) = &binding {
+                document["binding"] = json!("max_overlap");
+                document["max_overlap"] = json!(blueprint.max_overlap);
+                document["min_max_overlap"] = json!(binding.min_max_overlap);
+                document["min_shared_items"] = json!(binding.needed);
+                document["extra_items"] = binding
+                    .extra_items
+                    .iter()
+                    .map(|((kind, domain, difficulty), count)| {
+                        json!({ "kind": kind, "domain": domain, "difficulty": difficulty, "count": count })
+                    })
+                    .collect();
+            }
+            out.json(&document)?;
             let mut t = table(["缺口", "原因", "需要", "可用"]);
             for s in &shortages {
                 let reason = match s.limit {
@@ -129,8 +178,12 @@ fn check(context: &Context, args: &BlueprintCheckArgs) -> Result<(), Error> {
             }
             align_right(&mut t, &[2, 3]);
             out.table(&t)?;
+            let advice = match &binding {
+                Some(binding) => binding_advice(&blueprint, binding),
+                None => "可补充试题、调整比例，或放宽 max_overlap / avoid_recent。".to_owned(),
+            };
             Err(Error::Reported(format!(
-                "{}: 组卷方案不可行，{} 处缺口（见上表）。可补充试题、调整比例，或放宽 max_overlap / avoid_recent。",
+                "{}: 组卷方案不可行，{} 处缺口（见上表）。{advice}",
                 args.file.display(),
                 shortages.len()
             )))

@@ -25,7 +25,7 @@ use crate::certificate::{self, NumberParts, PersonKey, Record, RevocationList, R
 use crate::cli::{CertificatesCommand, VerifyArgs};
 use crate::clock;
 use crate::db::{CertificateRead, CertificateRow, Db, NewCertificate, Read, SessionRead, SettingsRead, Tx};
-use crate::error::Error;
+use crate::error::{Error, io_error};
 use crate::idcard;
 use crate::output::{note, table};
 use crate::render;
@@ -477,8 +477,7 @@ pub fn verify(context: &Context, args: &VerifyArgs) -> Result<(), Error> {
 }
 
 fn public_key_from_pem(path: &Path) -> Result<String, Error> {
-    let pem =
-        std::fs::read_to_string(path).map_err(|e| Error::user(format!("{}: 无法读取公钥（{e}）", path.display())))?;
+    let pem = std::fs::read_to_string(path).map_err(|e| io_error(path, "无法读取公钥", &e))?;
     let key = VerifyingKey::from_public_key_pem(&pem)
         .map_err(|_| Error::user(format!("{}: 不是 Ed25519 公钥（PEM）", path.display())))?;
     Ok(certificate::public_key_text(&key))
@@ -536,8 +535,7 @@ fn verify_in_workspace(context: &Context, number: &str, public_key: Option<&Path
 
 /// Reads the `payload` and `signature` of a JSON document; nothing else in it is used.
 fn signed_parts(path: &Path, what: &str, made_by: &str) -> Result<(String, String), Error> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Error::user(format!("{}: 无法读取{what}（{e}）", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| io_error(path, &format!("无法读取{what}"), &e))?;
     let value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| Error::user(format!("{}: 不是 {made_by} 输出的{what}（{e}）", path.display())))?;
     let field = |key: &str| -> Result<String, Error> {

@@ -9,7 +9,7 @@ use super::bank::{ImportOptions, ImportReport, import_sources};
 use crate::bundled;
 use crate::cli::{ConfigCommand, InitArgs};
 use crate::db::{Db, SettingsRead};
-use crate::error::Error;
+use crate::error::{Error, io_error};
 use crate::output::table;
 use crate::settings;
 
@@ -36,9 +36,7 @@ pub fn create_workspace(path: &Path, with_bank: bool) -> Result<(Db, ImportRepor
         return Ok((db, report));
     }
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let cannot = |e: std::io::Error| {
-        Error::user(format!("{}: 无法新建工作区（{e}）；请检查文件夹是否存在、是否可写", path.display()))
-    };
+    let cannot = |e: std::io::Error| io_error(path, "无法新建工作区", &e);
     let building = tempfile::Builder::new()
         .prefix(".certify-new-")
         .suffix(".db")

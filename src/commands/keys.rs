@@ -22,7 +22,7 @@ use super::Context;
 use crate::certificate::{self, PersonKey};
 use crate::cli::KeysCommand;
 use crate::db::{Db, SettingsRead};
-use crate::error::Error;
+use crate::error::{Error, io_error};
 use crate::rng;
 use crate::spreadsheet::write_file_atomically;
 
@@ -65,7 +65,7 @@ fn generate(context: &Context, dir: &Path) -> Result<(), Error> {
         .map_err(|e| Error::user(format!("无法生成公钥文件：{e}")))?;
     let mut db = context.workspace()?;
     let make_person_key = db.setting("person-key")?.is_none() && !person.exists();
-    std::fs::create_dir_all(dir).map_err(|e| Error::user(format!("{}: 无法创建文件夹（{e}）", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "无法创建文件夹", &e))?;
     write_secret(&private, private_pem.as_bytes())?;
     write_file_atomically(&public, public_pem.as_bytes())?;
     if make_person_key {
@@ -111,8 +111,7 @@ fn person_key(context: &Context, out_path: Option<&Path>) -> Result<(), Error> {
     };
     refuse_existing(&path)?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Error::user(format!("{}: 无法创建文件夹（{e}）", parent.display())))?;
+        std::fs::create_dir_all(parent).map_err(|e| io_error(parent, "无法创建文件夹", &e))?;
     }
     write_secret(&path, PersonKey::from_bytes(rng::secret_bytes()).to_text().as_bytes())?;
     // A workspace without a person key starts using this one; one that has a key keeps
@@ -149,7 +148,7 @@ fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path).map_err(|e| Error::user(format!("{}: 无法写入密钥（{e}）", path.display())))?;
+    let mut file = options.open(path).map_err(|e| io_error(path, "无法写入密钥", &e))?;
     file.write_all(bytes)?;
     file.sync_all()?;
     Ok(())
@@ -168,7 +167,7 @@ fn read_secret(path: &Path, what: &str, setting: &str, remembered: bool) -> Resu
                 path.display()
             ))
         } else {
-            Error::user(format!("{}: 无法读取{what}（{e}）", path.display()))
+            io_error(path, &format!("无法读取{what}"), &e)
         }
     })?;
     #[cfg(unix)]
@@ -184,7 +183,7 @@ fn read_secret(path: &Path, what: &str, setting: &str, remembered: bool) -> Resu
         }
     }
     let _ = metadata;
-    std::fs::read_to_string(path).map_err(|e| Error::user(format!("{}: 无法读取{what}（{e}）", path.display())))
+    std::fs::read_to_string(path).map_err(|e| io_error(path, &format!("无法读取{what}"), &e))
 }
 
 /// Loads an Ed25519 private key from a PEM file (PKCS#8 v1 or v2).

@@ -11,7 +11,7 @@ use crate::blueprint::Scoring;
 use crate::cli::{BuildPaperArgs, PaperCommand, PaperRenderArgs};
 use crate::clock;
 use crate::db::{NewBuild, NewPaper, NewPaperItem, PaperRead, PaperView, SessionRead};
-use crate::error::Error;
+use crate::error::{Error, io_error};
 use crate::import::format_number;
 use crate::output::{align_right, note, table, truncate};
 use crate::render::{self, PAPER_DOCUMENTS, pdf};
@@ -35,7 +35,7 @@ fn prepare_out(dir: &Path, pdf_wanted: bool) -> Result<(), Error> {
     }
     std::fs::create_dir_all(dir)
         .and_then(|_| tempfile::tempfile_in(dir).map(drop))
-        .map_err(|e| Error::user(format!("{}: 无法写入输出文件夹（{e}）；请检查路径和权限", dir.display())))?;
+        .map_err(|e| io_error(dir, "无法写入输出文件夹", &e))?;
     if pdf_wanted && pdf::find_browser().is_none() {
         // Same message as at print time, but before the build is stored.
         return pdf::print(Path::new("/nonexistent.html"), Path::new("/nonexistent.pdf"));
@@ -89,11 +89,14 @@ pub fn build(context: &Context, args: &BuildPaperArgs) -> Result<(), Error> {
     let mut db = context.workspace()?;
     let pool = db.assembly_candidates(blueprint.level)?;
     let recent = db.recently_used(blueprint.avoid_recent)?;
-    let targets =
-        assemble::plan(&blueprint, &pool, &recent).map_err(|s| Error::User(shortage_lines(&args.blueprint, &s)))?;
+    let targets = assemble::plan(&blueprint, &pool, &recent).map_err(|s| {
+        let binding = assemble::overlap_binding(&blueprint, &pool, &recent, &s);
+        Error::User(shortage_lines(&args.blueprint, &blueprint, &s, binding.as_ref()))
+    })?;
     let seed = args.seed.unwrap_or_else(rng::fresh_seed);
+    // Past the plan, the overlap search (which asks the plan) has nothing to add.
     let forms = assemble::assemble(&blueprint, &pool, &recent, &targets, seed)
-        .map_err(|s| Error::User(shortage_lines(&args.blueprint, &s)))?;
+        .map_err(|s| Error::User(shortage_lines(&args.blueprint, &blueprint, &s, None)))?;
     let broken = assemble::verify(&blueprint, &pool, &recent, &targets, &forms);
     if !broken.is_empty() {
         return Err(Error::user(format!("组卷结果未通过自检，未保存（请报告此问题）：{}", broken.join("；"))));

@@ -139,7 +139,6 @@ fn theory(context: &Context, args: &ScoreTheoryArgs) -> Result<(), Error> {
             session.id, session.id
         )));
     }
-    let already: HashSet<String> = db.scored_exam_nos(&session.id)?;
     let mut keys: HashMap<String, Key> = HashMap::new();
     for paper in db.session_papers(&session.id)? {
         let view = db.paper(&paper)?.ok_or_else(|| Error::user(format!("试卷 {paper} 不存在")))?;
@@ -154,6 +153,11 @@ fn theory(context: &Context, args: &ScoreTheoryArgs) -> Result<(), Error> {
     let mut scored: Vec<Scored> = Vec::new();
     let mut layout_found: Option<Layout> = None;
     let tx = db.transaction()?;
+    // Read inside the write transaction (BEGIN IMMEDIATE): a concurrent import of the
+    // same session either committed before this point, and its sheets are seen here and
+    // need --replace, or waits until this one is done. The check and the insert never
+    // interleave, so the losers get the same advice as a sequential rerun.
+    let already: HashSet<String> = tx.scored_exam_nos(&session.id)?;
     // Reused for every sheet: the stored forms of its answers and scores.
     let (mut responses_text, mut scores_text) = (String::new(), String::new());
     import::visit_rows(

@@ -10,7 +10,7 @@ use super::Context;
 use crate::cli::{CandidatesCommand, CandidatesImportArgs, SessionAssignArgs, SessionCommand, SessionCreateArgs};
 use crate::clock;
 use crate::db::{NewCandidate, NewSession, PaperRead, Read, SessionRead, SessionRow};
-use crate::error::Error;
+use crate::error::{Error, io_error};
 use crate::idcard;
 use crate::import::{self, ReadOptions, format_number};
 use crate::output::{align_right, table};
@@ -50,8 +50,7 @@ fn create(context: &Context, args: &SessionCreateArgs) -> Result<(), Error> {
     }
     let plan = match &args.practical {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Error::user(format!("{}: 无法读取实操考核方案（{e}）", path.display())))?;
+            let text = std::fs::read_to_string(path).map_err(|e| io_error(path, "无法读取实操考核方案", &e))?;
             crate::practical::parse_plan(&text)
                 .map_err(|e| Error::user(format!("{}: 实操考核方案有误，{e}", path.display())))?;
             Some(text)
@@ -288,8 +287,7 @@ fn assign(context: &Context, args: &SessionAssignArgs) -> Result<(), Error> {
 }
 
 fn set_practical(context: &Context, session_id: &str, path: &std::path::Path) -> Result<(), Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::user(format!("{}: 无法读取实操考核方案（{e}）", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| io_error(path, "无法读取实操考核方案", &e))?;
     let plan = crate::practical::parse_plan(&text)
         .map_err(|e| Error::user(format!("{}: 实操考核方案有误，{e}", path.display())))?;
     let mut db = context.workspace()?;

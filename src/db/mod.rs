@@ -82,7 +82,14 @@ impl Db {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| Error::user(format!("{}: 无法打开工作区数据库（{e}）", path.display())))?;
+        .map_err(|e| {
+            // SQLite says only "unable to open"; a folder given as --db is the usual cause.
+            if path.is_dir() {
+                crate::error::io_error(path, "无法打开工作区数据库", &std::io::ErrorKind::IsADirectory.into())
+            } else {
+                Error::user(format!("{}: 无法打开工作区数据库（{e}）", path.display()))
+            }
+        })?;
         Db::setup(conn)
     }
 

@@ -249,7 +249,7 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
 
 /// Reads one file from disk into a [`Source`].
 pub fn load(path: &Path) -> Result<Source, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::user(format!("{}: 无法读取文件：{e}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|e| crate::error::io_error(path, "无法读取文件", &e))?;
     Ok(Source { name: path.display().to_string(), bytes })
 }
 

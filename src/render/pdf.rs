@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::error::Error;
+use crate::error::{Error, io_error};
 
 /// Browsers tried in order; `CERTIFY_CHROMIUM` overrides them.
 const BROWSERS: [&str; 5] =
@@ -31,8 +31,8 @@ pub fn print(html: &Path, pdf: &Path) -> Result<(), Error> {
              （或 chromium）；也可以去掉 --pdf，用浏览器打开 HTML 文件后打印。",
         )
     })?;
-    let profile = tempfile::tempdir()?;
-    let html = std::fs::canonicalize(html)?;
+    let profile = tempfile::tempdir().map_err(|e| io_error(&std::env::temp_dir(), "无法为浏览器建立临时文件夹", &e))?;
+    let html = std::fs::canonicalize(html).map_err(|e| io_error(html, "无法打开要打印的页面", &e))?;
     let url = format!("file://{}", html.display());
     let output = Command::new(&browser)
         .args([
@@ -51,7 +51,7 @@ pub fn print(html: &Path, pdf: &Path) -> Result<(), Error> {
         .arg(format!("--print-to-pdf={}", pdf.display()))
         .arg(url)
         .output()
-        .map_err(|e| Error::user(format!("无法启动浏览器 {}：{e}", browser.display())))?;
+        .map_err(|e| io_error(&browser, "无法启动浏览器", &e))?;
     let written = std::fs::metadata(pdf).map(|m| m.len() > 0).unwrap_or(false);
     if !output.status.success() || !written {
         let detail = String::from_utf8_lossy(&output.stderr);

@@ -9,6 +9,7 @@ mod bank_import;
 mod bank_queries;
 mod bundled_bank;
 mod certificates;
+mod messages;
 mod papers;
 mod practical;
 mod sessions;

@@ -170,6 +170,73 @@ fn blueprint_check_shows_targets_or_every_short_cell() {
     assert_eq!(file_hash(&ws.db()), before);
 }
 
+/// Three single-choice 四级 feeding items, all easy: enough for one form of two, not for
+/// two forms that share nothing.
+fn three_item_bank(ws: &Workspace) {
+    let mut bank = String::new();
+    for (i, month) in ["4", "6", "8"].iter().enumerate() {
+        bank.push_str(&format!(
+            "[[item]]\nid = \"OV-000{n}\"\ndomain = \"feeding\"\nkind = \"single\"\nlevels = [\"四级\"]\n\
+             difficulty = \"easy\"\nstem = \"测试题 {n}：满{month}月龄的婴儿（  ）。\"\n\
+             options = [\"甲\", \"乙\", \"丙\", \"丁\"]\nanswer = \"B\"\n\n",
+            n = i + 1
+        ));
+    }
+    ws.write("bank.toml", bank);
+    ws.ok(["bank", "import", "bank.toml"]);
+}
+
+const TWO_OF_THREE: &str = r#"
+level = "四级"
+pass_mark = 1
+forms = 2
+max_overlap = 0.0
+[[section]]
+kind = "single"
+count = 2
+points = 1
+[domains]
+feeding = 100
+[difficulty]
+easy = 100
+"#;
+
+#[test]
+fn blueprint_check_names_max_overlap_when_it_is_the_binding_limit() {
+    let ws = Workspace::empty();
+    three_item_bank(&ws);
+    ws.write("bp.toml", TWO_OF_THREE);
+    let output = ws.command(["blueprint", "check", "bp.toml", "--json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["feasible"], false);
+    assert_eq!(result["shortages"][0]["limit"], "overlap", "{result}");
+    assert_eq!(result["binding"], "max_overlap", "{result}");
+    assert_eq!(result["min_max_overlap"], 0.5, "{result}");
+    assert_eq!(result["min_shared_items"], 1, "{result}");
+    let extra = &result["extra_items"];
+    assert_eq!(extra, &serde_json::json!([{"kind": "single", "domain": "feeding", "difficulty": "easy", "count": 1}]));
+
+    let text = ws.fails(["blueprint", "check", "bp.toml"]);
+    assert!(
+        text.stderr.contains("卡住的是 max_overlap：现为 0（任意两套最多 0 道相同的题），至少要调到 0.5"),
+        "{}",
+        text.stderr
+    );
+    assert!(text.stderr.contains("或者不改 max_overlap，补充试题：单选 × 营养喂养 × 易 1 道"), "{}", text.stderr);
+    let build = ws.fails(["build-paper", "--blueprint", "bp.toml"]);
+    assert!(build.stderr.contains("至少要调到 0.5"), "{}", build.stderr);
+
+    // The value found is enough.
+    ws.write("bp.toml", TWO_OF_THREE.replace("max_overlap = 0.0", "max_overlap = 0.5"));
+    assert_eq!(ws.json(["blueprint", "check", "bp.toml"])["feasible"], true);
+    // A bank shortage is not blamed on the overlap.
+    ws.write("bp.toml", TWO_OF_THREE.replace("count = 2", "count = 4"));
+    let output = ws.command(["blueprint", "check", "bp.toml", "--json"]).output().unwrap();
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(result.get("binding").is_none(), "{result}");
+}
+
 #[test]
 fn bad_blueprints_and_outputs_are_refused_and_store_nothing() {
     let ws = Workspace::new();

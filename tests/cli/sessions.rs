@@ -411,6 +411,35 @@ fn a_second_sheet_needs_replace_and_the_first_is_kept() {
 }
 
 #[test]
+fn concurrent_imports_of_one_session_leave_one_winner_and_the_usual_advice() {
+    // Enough sheets that the winner holds the write lock while the others start.
+    let (ws, _) = ready(300);
+    ws.ok(["simulate", "--session", SESSION, "--seed", "5", "--out", "rehearsal"]);
+    let file = ws.path("rehearsal").join("theory-responses.csv");
+    let args = ["score".as_ref(), "theory".as_ref(), "--session".as_ref(), SESSION.as_ref(), file.as_os_str()];
+    // Spawned together, then waited: the four imports race for the write transaction.
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            let mut command = ws.command(args);
+            command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+            command.spawn().expect("spawns")
+        })
+        .collect();
+    let outputs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().expect("finishes")).collect();
+    let codes: Vec<Option<i32>> = outputs.iter().map(|o| o.status.code()).collect();
+    assert_eq!(codes.iter().filter(|c| **c == Some(0)).count(), 1, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == Some(1)).count(), 3, "{codes:?}");
+    let sequential = ws.fails(args).stderr;
+    assert!(sequential.contains("--replace"), "{sequential}");
+    for output in outputs.iter().filter(|o| o.status.code() == Some(1)) {
+        assert_eq!(String::from_utf8_lossy(&output.stderr), sequential);
+    }
+    let shown = ws.json(["session", "show", SESSION]);
+    let candidates = shown["candidates"].as_array().unwrap();
+    assert!(candidates.iter().all(|c| c["theory"].is_number() && c["replaced_sheets"] == 0), "{candidates:?}");
+}
+
+#[test]
 fn simulated_responses_score_cleanly() {
     let (ws, _) = ready(20);
     ws.ok(["simulate", "--session", SESSION, "--seed", "3", "--out", "rehearsal"]);
