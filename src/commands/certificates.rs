@@ -225,7 +225,7 @@ fn issue(context: &Context, session_id: &str, key_path: Option<&Path>) -> Result
 }
 
 fn list(context: &Context, session: Option<&str>, stale_only: bool) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     if let Some(id) = session {
         find_session(&db, id)?;
     }
@@ -278,7 +278,7 @@ fn find_certificate(db: &Db, number: &str) -> Result<CertificateRow, Error> {
 }
 
 fn show(context: &Context, number: &str) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let c = find_certificate(&db, number)?;
     let out = context.out;
     out.json(&json!({
@@ -326,7 +326,7 @@ fn revoke(context: &Context, number: &str, reason: &str) -> Result<(), Error> {
 }
 
 fn render_certificate(context: &Context, number: &str, path: &Path, pdf: bool) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let c = find_certificate(&db, number)?;
     let html = render::render_certificate(&c)?;
     write_file_atomically(path, html.as_bytes())?;

@@ -81,7 +81,7 @@ fn create(context: &Context, args: &SessionCreateArgs) -> Result<(), Error> {
 }
 
 fn list(context: &Context) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let sessions = db.sessions()?;
     let out = context.out;
     out.json(&json!({ "sessions": sessions }))?;
@@ -106,7 +106,7 @@ fn list(context: &Context) -> Result<(), Error> {
 }
 
 fn show(context: &Context, id: &str, full_id: bool) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let session = find_session(&db, id)?;
     let candidates = db.candidates(id)?;
     let papers = db.session_papers(id)?;
