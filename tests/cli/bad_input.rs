@@ -100,3 +100,29 @@ fn a_grade_entry_file_with_a_cut_row_or_a_control_character_is_refused() {
     ws.write("nul.csv", format!("{HEADER}E001,{care},甲\u{1}乙,1.1,1,\n"));
     refused(&ws, &["grade", "import", "--session", SESSION, "nul.csv"], &["nul.csv:2:C:", "U+0001"]);
 }
+
+#[test]
+fn an_xlsx_formula_without_a_saved_result_is_reported_as_a_formula() {
+    let ws = Workspace::empty();
+    let path = ws.path("bank.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    // What a program (not Excel) writes: the formula, no calculated value.
+    sheet.set_formula_result_default("");
+    let header = ["id", "domain", "kind", "levels", "difficulty", "stem", "option_a", "option_b", "answer"];
+    let row = ["F-1", "safety", "single", "五级", "easy", "", "对", "错", "A"];
+    for (c, (h, v)) in header.iter().zip(row).enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+        if !v.is_empty() {
+            sheet.write_string(1, c as u16, v).unwrap();
+        }
+    }
+    sheet.write_formula(1, 5, "=CONCATENATE(\"测试：\",H2)").unwrap();
+    workbook.save(&path).unwrap();
+    let stderr = refused(
+        &ws,
+        &["bank".as_ref(), "import".as_ref(), path.as_os_str()],
+        &["bank.xlsx:2:F:", "第 2 行 F 列是公式，没有保存计算结果", "数值"],
+    );
+    assert!(!stderr.contains("题干"), "{stderr}");
+}
