@@ -52,8 +52,8 @@ fn create(context: &Context, args: &SessionCreateArgs) -> Result<(), Error> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| Error::user(format!("{}: 无法读取实操考核方案（{e}）", path.display())))?;
-            crate::practical::parse_plan(&text)
-                .map_err(|e| Error::user(format!("{}: 实操考核方案有误，{e}", path.display())))?;
+            crate::practical::parse_plan(&path.display().to_string(), &text)
+                .map_err(|problems| Error::Invalid(problems.into_errors()))?;
             Some(text)
         }
         None => None,
@@ -290,8 +290,8 @@ fn assign(context: &Context, args: &SessionAssignArgs) -> Result<(), Error> {
 fn set_practical(context: &Context, session_id: &str, path: &std::path::Path) -> Result<(), Error> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::user(format!("{}: 无法读取实操考核方案（{e}）", path.display())))?;
-    let plan = crate::practical::parse_plan(&text)
-        .map_err(|e| Error::user(format!("{}: 实操考核方案有误，{e}", path.display())))?;
+    let plan = crate::practical::parse_plan(&path.display().to_string(), &text)
+        .map_err(|problems| Error::Invalid(problems.into_errors()))?;
     let mut db = context.workspace()?;
     let session = find_session(&db, session_id)?;
     if !crate::db::PracticalRead::draws(&db, &session.id)?.is_empty() {

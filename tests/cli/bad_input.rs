@@ -126,3 +126,63 @@ fn an_xlsx_formula_without_a_saved_result_is_reported_as_a_formula() {
     );
     assert!(!stderr.contains("题干"), "{stderr}");
 }
+
+#[test]
+fn infinite_or_negative_blueprint_numbers_are_refused_at_their_lines() {
+    use crate::sessions::BLUEPRINT;
+    let ws = Workspace::new();
+    ws.ok(["init"]);
+    let bad = BLUEPRINT
+        .replace("count = 4\npoints = 1", "count = 4\npoints = inf")
+        .replace("pass_mark = 8", "pass_mark = nan")
+        .replace("feeding = 50", "feeding = -inf");
+    ws.write("bp.toml", bad);
+    for command in [&["blueprint", "check", "bp.toml"][..], &["build-paper", "--blueprint", "bp.toml"]] {
+        refused(
+            &ws,
+            command,
+            &[
+                "bp.toml:7: points（每题分值）应是大于 0 的有限数，现在是 inf",
+                "bp.toml:4: pass_mark",
+                "NaN",
+                "bp.toml:21:",
+                "-inf",
+            ],
+        );
+    }
+}
+
+#[test]
+fn an_infinite_facility_in_a_csv_bank_is_refused_at_its_cell() {
+    let ws = Workspace::empty();
+    let header = CSV_HEADER.replace('\n', ",难度系数\n");
+    let args = import(&ws, "bank.csv", format!("{header}{}", CSV_ROW.replace('\n', ",inf\n")));
+    refused(&ws, &args, &["bank.csv:2:L:", "难度系数应是 0 到 1 之间"]);
+}
+
+#[test]
+fn a_practical_plan_lists_every_problem_at_once() {
+    let ws = Workspace::empty();
+    ws.write(
+        "plan.toml",
+        "examiners_min = 4\ndiscrepancy = inf\npass_mark = -1\n\
+         [[draw]]\ncategory = \"烹饪\"\ncount = 1\nweight = 50\n\
+         [[draw]]\ncategory = \"学前\"\ncount = 1\nweight = inf\n",
+    );
+    let args =
+        ["session", "create", "--id", "P1", "--level", "四级", "--date", "2026-12-05", "--practical", "plan.toml"];
+    let stderr = refused(
+        &ws,
+        &args,
+        &[
+            "发现 5 处错误",
+            "plan.toml:1: examiners_min",
+            "plan.toml:2: discrepancy",
+            "plan.toml:3: pass_mark",
+            "plan.toml:4: 不认识的任务类别「烹饪」",
+            "plan.toml:8: 学前 的 weight",
+        ],
+    );
+    assert!(!stderr.contains("合计应为 100"), "{stderr}");
+    assert_eq!(ws.json(["session", "list"])["sessions"].as_array().map(Vec::len), Some(0));
+}
