@@ -1,7 +1,7 @@
 //! Blueprints (组卷方案): what a theory paper must contain, read from TOML and checked.
 //!
 //! Guarantees: a [`Blueprint`] that [`parse`] returns is internally consistent (known
-//! level, kinds and domains; positive counts and points; shares that sum to 100; an
+//! level, kinds and domains; positive counts, finite positive points, a finite pass mark, finite shares summing to 100; an
 //! overlap between 0 and 1). Every problem is reported at once with the line it is on.
 //! The blueprint's hash is over its canonical content, so reformatting the file does
 //! not change it. No I/O here.
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::problem::{Location, Problems};
+use crate::problem::{Location, Problems, from_toml, is_amount, line_of, table_lines};
 use crate::vocabulary::{Difficulty, Domain, Kind, Level};
 
 /// How a multiple-choice section is scored.
@@ -89,25 +89,11 @@ struct RawSection {
     scoring: Option<String>,
 }
 
-/// The 1-based line of the first line of `text` that starts with `prefix` (after
-/// spaces), for pointing at a key; the file itself when not found.
-fn line_of(text: &str, prefix: &str) -> usize {
-    text.lines().position(|line| line.trim_start().starts_with(prefix)).map(|i| i + 1).unwrap_or(0)
-}
-
 /// Parses and checks a blueprint; `file` names it in messages.
 pub fn parse(file: &str, text: &str) -> Result<Blueprint, Problems> {
     let mut problems = Problems::default();
     let at = |prefix: &str| Location::new(file, line_of(text, prefix), None);
-    let raw: RawBlueprint = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            let row = e.span().map(|span| text[..span.start].matches('\n').count() + 1).unwrap_or(0);
-            let message = e.message().replace("unknown field", "不认识的字段").replace("missing field", "缺少字段");
-            problems.error(Location::new(file, row, None), format!("组卷方案格式错误：{message}"));
-            return Err(problems);
-        }
-    };
+    let raw: RawBlueprint = from_toml(file, text, "组卷方案")?;
 
     let level = Level::parse(&raw.level);
     if level.is_none() {
@@ -125,6 +111,9 @@ pub fn parse(file: &str, text: &str) -> Result<Blueprint, Problems> {
         );
     }
     let pass_mark = raw.pass_mark.unwrap_or(60.0);
+    if !is_amount(pass_mark) {
+        problems.error(at("pass_mark"), format!("pass_mark（合格分）应是不小于 0 的有限数，现在是 {pass_mark}"));
+    }
 
     let mut sections = Vec::new();
     if raw.section.is_empty() {
@@ -133,8 +122,7 @@ pub fn parse(file: &str, text: &str) -> Result<Blueprint, Problems> {
             "没有 [[section]]：至少要有一个题型部分，例如 kind = \"single\"、count = 60、points = 1",
         );
     }
-    let mut section_lines =
-        text.lines().enumerate().filter(|(_, l)| l.trim_start().starts_with("[[section]]")).map(|(i, _)| i + 1);
+    let mut section_lines = table_lines(text, "section");
     for raw_section in &raw.section {
         let location = Location::new(file, section_lines.next().unwrap_or(0), None);
         let kind = Kind::parse(&raw_section.kind);
@@ -151,8 +139,11 @@ pub fn parse(file: &str, text: &str) -> Result<Blueprint, Problems> {
         if raw_section.count <= 0 {
             problems.error(location.clone(), format!("count（题数）应大于 0，现在是 {}", raw_section.count));
         }
-        if raw_section.points.is_nan() || raw_section.points <= 0.0 {
-            problems.error(location.clone(), format!("points（每题分值）应大于 0，现在是 {}", raw_section.points));
+        if !is_amount(raw_section.points) || raw_section.points == 0.0 {
+            problems.error(
+                location.clone(),
+                format!("points（每题分值）应是大于 0 的有限数，现在是 {}", raw_section.points),
+            );
         }
         let scoring = match raw_section.scoring.as_deref().map(str::trim) {
             None | Some("all-or-nothing") | Some("全对得分") => Scoring::AllOrNothing,
@@ -181,7 +172,7 @@ pub fn parse(file: &str, text: &str) -> Result<Blueprint, Problems> {
         shares(&raw.difficulty, Difficulty::parse, Difficulty::accepted, "难度", "[difficulty]", &at, &mut problems);
 
     let total: f64 = sections.iter().map(|s| s.count as f64 * s.points).sum();
-    if total > 0.0 && !(0.0..=total).contains(&pass_mark) {
+    if total.is_finite() && total > 0.0 && is_amount(pass_mark) && pass_mark > total {
         problems.error(at("pass_mark"), format!("pass_mark（合格分）应在 0 到总分 {total} 之间，现在是 {pass_mark}"));
     }
 
@@ -220,8 +211,8 @@ fn shares<T: Ord + Copy + 'static>(
     for (key, &percent) in raw {
         match parse(key) {
             Some(value) => {
-                if percent.is_nan() || percent < 0.0 {
-                    problems.error(at(key), format!("{what}「{key}」的百分比不能为负数"));
+                if !is_amount(percent) {
+                    problems.error(at(key), format!("{what}「{key}」的百分比应是 0 到 100 之间的数，现在是 {percent}"));
                 }
                 *out.entry(value).or_insert(0.0) += percent;
             }
@@ -229,7 +220,7 @@ fn shares<T: Ord + Copy + 'static>(
         }
     }
     let sum: f64 = raw.values().sum();
-    if (sum - 100.0).abs() > 1e-6 {
+    if sum.is_finite() && (sum - 100.0).abs() > 1e-6 {
         problems.error(at(header), format!("{header} 各项合计应为 100，现在是 {}", trim_number(sum)));
     }
     out

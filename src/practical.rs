@@ -3,8 +3,9 @@
 //! examiners agree.
 //!
 //! Guarantees:
-//! - A [`Plan`] asks for an odd number of examiners, at least 3 (the standard's rule), and
-//!   its draw weights sum to 100.
+//! - A [`Plan`] asks for an odd number of examiners, at least 3 (the standard's rule),
+//!   its draw weights are finite, not negative and sum to 100, and its discrepancy and
+//!   pass mark are finite; [`parse_plan`] reports every problem at once.
 //! - [`draw`] depends only on the seed, the exam number and the rubrics offered (sorted
 //!   by id), never on the order candidates are processed in.
 //! - [`outcome`] gives a score only when at least `examiners_min` examiners, an odd
@@ -18,6 +19,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::problem::{Location, Problems, from_toml, is_amount, line_of, table_lines};
 use crate::rng::Rng;
 
 /// How the examiners' totals are combined.
@@ -74,34 +76,57 @@ pub struct Plan {
     pub draw: Vec<DrawRule>,
 }
 
-/// Parses and checks a plan; the error says what to fix.
-pub fn parse_plan(text: &str) -> Result<Plan, String> {
-    let mut plan: Plan = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1).unwrap_or(0);
-        format!("第 {line} 行：{}", e.message().replace("unknown field", "不认识的字段"))
-    })?;
+/// Parses and checks a plan; `file` names it in messages. Every problem is reported at
+/// once, with its line where one can be found.
+pub fn parse_plan(file: &str, text: &str) -> Result<Plan, Problems> {
+    let mut problems = Problems::default();
+    let at = |prefix: &str| Location::new(file, line_of(text, prefix), None);
+    let mut plan: Plan = from_toml(file, text, "实操考核方案")?;
     if plan.examiners_min < 3 || plan.examiners_min % 2 == 0 {
-        return Err(format!("examiners_min 应为不少于 3 的奇数，现在是 {}", plan.examiners_min));
+        problems
+            .error(at("examiners_min"), format!("examiners_min 应为不少于 3 的奇数，现在是 {}", plan.examiners_min));
     }
-    if plan.discrepancy.is_nan() || plan.discrepancy < 0.0 {
-        return Err("discrepancy 不能为负数".into());
+    if !is_amount(plan.discrepancy) {
+        problems.error(
+            at("discrepancy"),
+            format!("discrepancy（允许的评分差）应是不小于 0 的有限数，现在是 {}", plan.discrepancy),
+        );
+    }
+    if !is_amount(plan.pass_mark) || plan.pass_mark > 100.0 {
+        problems.error(at("pass_mark"), format!("pass_mark（合格分）应在 0 到 100 之间，现在是 {}", plan.pass_mark));
     }
     if plan.draw.is_empty() {
-        return Err("没有 [[draw]]：请写出抽取哪类任务、几道、占多少权重".into());
+        problems.error(Location::file(file), "没有 [[draw]]：请写出抽取哪类任务、几道、占多少权重");
     }
+    let mut lines = table_lines(text, "draw");
     for rule in &mut plan.draw {
-        rule.category = crate::rubric::category(&rule.category)
-            .ok_or_else(|| {
-                format!("不认识的任务类别「{}」；可写：{}", rule.category, crate::rubric::CATEGORIES.join("、"))
-            })?
-            .to_owned();
+        let location = Location::new(file, lines.next().unwrap_or(0), None);
+        match crate::rubric::category(&rule.category) {
+            Some(category) => rule.category = category.to_owned(),
+            None => problems.error(
+                location.clone(),
+                format!("不认识的任务类别「{}」；可写：{}", rule.category, crate::rubric::CATEGORIES.join("、")),
+            ),
+        }
         if rule.count == 0 {
-            return Err(format!("{} 的 count 应至少为 1", rule.category));
+            problems.error(location.clone(), format!("{} 的 count 应至少为 1", rule.category));
+        }
+        if !is_amount(rule.weight) {
+            problems.error(
+                location,
+                format!("{} 的 weight（权重）应是不小于 0 的有限数，现在是 {}", rule.category, rule.weight),
+            );
         }
     }
     let total: f64 = plan.draw.iter().map(|r| r.weight).sum();
-    if (total - 100.0).abs() > 1e-6 {
-        return Err(format!("各 [[draw]] 的 weight 合计应为 100，现在是 {}", crate::import::format_number(total)));
+    if !plan.draw.is_empty() && plan.draw.iter().all(|r| is_amount(r.weight)) && (total - 100.0).abs() > 1e-6 {
+        problems.error(
+            Location::file(file),
+            format!("各 [[draw]] 的 weight 合计应为 100，现在是 {}", crate::import::format_number(total)),
+        );
+    }
+    if problems.has_errors() {
+        return Err(problems);
     }
     Ok(plan)
 }
@@ -334,22 +359,39 @@ weight = 50
         Entry { examiner: examiner.into(), total, vetoes: vetoes.iter().map(|v| v.to_string()).collect() }
     }
 
+    /// Every error of a plan, one per line.
+    fn plan_errors(text: &str) -> String {
+        parse_plan("plan.toml", text).unwrap_err().errors().map(|p| format!("{p}\n")).collect()
+    }
+
     #[test]
     fn plans_need_an_odd_number_of_examiners_and_weights_of_100() {
-        assert!(parse_plan(PLAN).is_ok());
-        assert!(parse_plan(&PLAN.replace("examiners_min = 3", "examiners_min = 4")).unwrap_err().contains("奇数"));
-        assert!(
-            parse_plan(&PLAN.replace("weight = 50\n[[draw]]", "weight = 40\n[[draw]]"))
-                .unwrap_err()
-                .contains("合计应为 100")
-        );
-        assert!(parse_plan(&PLAN.replace("学前", "烹饪")).unwrap_err().contains("烹饪"));
+        assert!(parse_plan("plan.toml", PLAN).is_ok());
+        assert!(plan_errors(&PLAN.replace("examiners_min = 3", "examiners_min = 4")).contains("奇数"));
+        assert!(plan_errors(&PLAN.replace("weight = 50\n[[draw]]", "weight = 40\n[[draw]]")).contains("合计应为 100"));
+        assert!(plan_errors(&PLAN.replace("学前", "烹饪")).contains("烹饪"));
+    }
+
+    #[test]
+    fn every_plan_problem_is_reported_at_once_and_infinities_are_refused() {
+        let bad = PLAN
+            .replace("examiners_min = 3", "examiners_min = 2")
+            .replace("discrepancy = 10", "discrepancy = inf")
+            .replace("学前", "烹饪")
+            .replace("weight = 50\n[[draw]]", "weight = nan\n[[draw]]");
+        let errors = plan_errors(&bad);
+        assert_eq!(errors.lines().count(), 4, "{errors}");
+        assert!(errors.contains("plan.toml:2: examiners_min"), "{errors}");
+        assert!(errors.contains("plan.toml:3: discrepancy") && errors.contains("inf"), "{errors}");
+        assert!(errors.contains("plan.toml:5: 护理 的 weight") && errors.contains("NaN"), "{errors}");
+        assert!(errors.contains("plan.toml:9: 不认识的任务类别「烹饪」"), "{errors}");
     }
 
     #[test]
     fn draws_are_seeded_per_candidate_and_never_repeat_a_task() {
         let plan =
-            parse_plan(&PLAN.replace("count = 1\nweight = 50\n[[draw]]", "count = 2\nweight = 50\n[[draw]]")).unwrap();
+            parse_plan("p", &PLAN.replace("count = 1\nweight = 50\n[[draw]]", "count = 2\nweight = 50\n[[draw]]"))
+                .unwrap();
         let offered: Vec<(String, String)> = ["C1", "C2", "C3", "E1", "E2"]
             .iter()
             .map(|id| (id.to_string(), if id.starts_with('C') { "护理" } else { "学前" }.to_string()))
@@ -367,7 +409,7 @@ weight = 50
 
     #[test]
     fn no_score_below_the_minimum_or_with_an_even_count() {
-        let plan = parse_plan(PLAN).unwrap();
+        let plan = parse_plan("p", PLAN).unwrap();
         assert_eq!(
             outcome(&plan, &[entry("a", 80.0, &[]), entry("b", 82.0, &[])], None),
             Outcome::Missing { have: 2, need: 3 }
@@ -379,7 +421,7 @@ weight = 50
 
     #[test]
     fn majority_veto_scores_zero_and_minority_veto_does_not() {
-        let plan = parse_plan(PLAN).unwrap();
+        let plan = parse_plan("p", PLAN).unwrap();
         let majority = [entry("a", 70.0, &["V1"]), entry("b", 72.0, &["V1"]), entry("c", 71.0, &[])];
         assert_eq!(outcome(&plan, &majority, None), Outcome::Vetoed { vetoes: vec!["V1".into()], score: 0.0 });
         let minority = [entry("a", 70.0, &["V1"]), entry("b", 72.0, &[]), entry("c", 71.0, &[])];
@@ -388,12 +430,12 @@ weight = 50
 
     #[test]
     fn discrepancy_waits_for_arbitration_and_the_arbiter_decides() {
-        let plan = parse_plan(PLAN).unwrap();
+        let plan = parse_plan("p", PLAN).unwrap();
         let apart = [entry("a", 60.0, &[]), entry("b", 75.0, &[]), entry("c", 70.0, &[])];
         assert_eq!(outcome(&plan, &apart, None), Outcome::Arbitration { low: 60.0, high: 75.0 });
         assert_eq!(outcome(&plan, &apart, Some(72.0)), Outcome::Resolved { score: 72.0 });
         let median =
-            parse_plan(&PLAN.replace("\"mean\"", "\"median\"").replace("discrepancy = 10", "discrepancy = 20"))
+            parse_plan("p", &PLAN.replace("\"mean\"", "\"median\"").replace("discrepancy = 10", "discrepancy = 20"))
                 .unwrap();
         assert_eq!(outcome(&median, &apart, None), Outcome::Scored { score: 70.0 });
     }

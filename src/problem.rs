@@ -39,6 +39,37 @@ impl fmt::Display for Location {
     }
 }
 
+/// Whether a number from user input is a real quantity: finite and not negative. TOML
+/// accepts `inf` and `nan`, and Rust reads "inf" from a CSV cell; neither is a score, a
+/// share or a weight, and either would flow into papers and certificates unnoticed.
+pub fn is_amount(x: f64) -> bool {
+    x.is_finite() && x >= 0.0
+}
+
+/// The 1-based line of the first line of `text` that starts with `prefix` (after
+/// spaces), for pointing at a key in a hand-written TOML file; 0 (the file) when absent.
+pub fn line_of(text: &str, prefix: &str) -> usize {
+    text.lines().position(|line| line.trim_start().starts_with(prefix)).map(|i| i + 1).unwrap_or(0)
+}
+
+/// The 1-based lines of every `[[name]]` header in `text`, in order.
+pub fn table_lines<'a>(text: &'a str, name: &str) -> impl Iterator<Item = usize> + 'a {
+    let header = format!("[[{name}]]");
+    text.lines().enumerate().filter(move |(_, l)| l.trim_start().starts_with(&header)).map(|(i, _)| i + 1)
+}
+
+/// Reads a hand-written TOML file (`what` names its kind: "组卷方案") into `T`; a syntax
+/// or shape error becomes one problem at its line, in Chinese where serde has English.
+pub fn from_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str, what: &str) -> Result<T, Problems> {
+    toml::from_str(text).map_err(|e: toml::de::Error| {
+        let row = e.span().map(|span| text[..span.start].matches('\n').count() + 1).unwrap_or(0);
+        let message = e.message().replace("unknown field", "不认识的字段").replace("missing field", "缺少字段");
+        let mut problems = Problems::default();
+        problems.error(Location::new(file, row, None), format!("{what}格式错误：{message}"));
+        problems
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
     Error,

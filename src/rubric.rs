@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
-use crate::problem::{Location, Problems};
+use crate::problem::{Location, Problems, from_toml};
 use crate::vocabulary::Level;
 
 /// The task categories a practical plan draws from.
@@ -123,15 +123,7 @@ struct RawVeto {
 pub fn parse(file: &str, text: &str) -> Result<Rubric, Problems> {
     let mut problems = Problems::default();
     let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-    let raw: RawRubric = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            let row = e.span().map(|s| line(s.start)).unwrap_or(0);
-            let message = e.message().replace("unknown field", "不认识的字段").replace("missing field", "缺少字段");
-            problems.error(Location::new(file, row, None), format!("评分表格式错误：{message}"));
-            return Err(problems);
-        }
-    };
+    let raw: RawRubric = from_toml(file, text, "评分表")?;
     let top = Location::file(file);
     if raw.id.trim().is_empty() || raw.id.chars().any(char::is_whitespace) {
         problems.error(top.clone(), "id 不能为空，也不能含空格，例如 CARE-FEED-01");

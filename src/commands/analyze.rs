@@ -208,7 +208,8 @@ impl DomainTally {
 }
 
 pub fn run(context: &Context, args: &AnalyzeArgs) -> Result<(), Error> {
-    let mut db = context.workspace()?;
+    // Only --update-bank writes; without it a missing workspace is a mistyped --db.
+    let mut db = if args.update_bank { context.workspace()? } else { context.existing()? };
     let mut raw: Vec<RawSheet> = Vec::new();
     for session in &args.session {
         find_session(&db, session)?;

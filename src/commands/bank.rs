@@ -249,7 +249,7 @@ fn status_label(status: &str) -> &'static str {
 }
 
 fn list(context: &Context, args: &BankListArgs) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let filter = ItemFilter {
         domain: args.domain,
         kind: args.kind,
@@ -298,7 +298,7 @@ fn list(context: &Context, args: &BankListArgs) -> Result<(), Error> {
 }
 
 fn show(context: &Context, args: &BankShowArgs) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let Some(stored) = db.item(&args.id, args.version.as_deref())? else {
         return Err(match (&args.version, db.item(&args.id, None)?) {
             (Some(version), Some(_)) => Error::user(format!(
@@ -391,7 +391,7 @@ fn show(context: &Context, args: &BankShowArgs) -> Result<(), Error> {
 }
 
 fn stats(context: &Context) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let stats = db.stats()?;
     let out = context.out;
     out.json(&stats)?;
@@ -561,7 +561,7 @@ fn export(context: &Context, args: &BankExportArgs) -> Result<(), Error> {
     if args.out.exists() && !args.force {
         return Err(Error::user(format!("{} 已存在；换一个文件名，或加 --force 覆盖", args.out.display())));
     }
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let items = db.list_items(&ItemFilter { retired: filter_status(&args.status), ..ItemFilter::default() })?;
     let bytes = match TableFormat::of(&args.out) {
         Some(TableFormat::Csv) => spreadsheet::csv_bytes(&item_sheet(&items))?,

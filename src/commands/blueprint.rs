@@ -121,7 +121,7 @@ pub fn target_table(blueprint: &Blueprint, targets: &Targets) -> comfy_table::Ta
 
 fn check(context: &Context, args: &BlueprintCheckArgs) -> Result<(), Error> {
     let (blueprint, _) = load(&args.file, args.forms)?;
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let pool = db.assembly_candidates(blueprint.level)?;
     let recent = db.recently_used(blueprint.avoid_recent)?;
     let out = context.out;

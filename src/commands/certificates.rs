@@ -153,7 +153,8 @@ fn session_level(session: &crate::db::SessionRow) -> Result<Level, Error> {
 }
 
 fn issue(context: &Context, session_id: &str, key_path: Option<&Path>) -> Result<(), Error> {
-    let mut db = context.workspace()?;
+    // Nothing to certify in a workspace made just now: a missing file is a mistyped --db.
+    let mut db = context.existing()?;
     let session = find_session(&db, session_id)?;
     let level = session_level(&session)?;
     let issuer = Issuer::load(&db, key_path)?;
@@ -233,7 +234,8 @@ fn reissue(context: &Context, number: &str, reason: &str, key_path: Option<&Path
     if reason.is_empty() {
         return Err(Error::user("请用 --reason 写明重新签发的原因"));
     }
-    let mut db = context.workspace()?;
+    // Nothing to certify in a workspace made just now: a missing file is a mistyped --db.
+    let mut db = context.existing()?;
     find_certificate(&db, number)?;
     let issuer = Issuer::load(&db, key_path)?;
     let tx = db.transaction()?;
@@ -277,9 +279,7 @@ fn reissue(context: &Context, number: &str, reason: &str, key_path: Option<&Path
 }
 
 fn revocations(context: &Context, path: &Path, key_path: Option<&Path>) -> Result<(), Error> {
-    let db = context
-        .existing_workspace()?
-        .ok_or_else(|| Error::user(format!("找不到工作区 {}：请检查 --db 路径", context.db_path.display())))?;
+    let db = context.existing()?;
     let (key, public_text) = signing_key(&db, key_path)?;
     let list = RevocationList {
         issuer: required_setting(&db, "org-name")?,
@@ -322,7 +322,7 @@ fn revocations(context: &Context, path: &Path, key_path: Option<&Path>) -> Resul
 }
 
 fn list(context: &Context, session: Option<&str>, stale_only: bool) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     if let Some(id) = session {
         find_session(&db, id)?;
     }
@@ -381,7 +381,7 @@ fn find_certificate(db: &impl Read, number: &str) -> Result<CertificateRow, Erro
 }
 
 fn show(context: &Context, number: &str) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let c = find_certificate(&db, number)?;
     let out = context.out;
     out.json(&json!({
@@ -415,7 +415,8 @@ fn revoke(context: &Context, number: &str, reason: &str) -> Result<(), Error> {
     if reason.trim().is_empty() {
         return Err(Error::user("请用 --reason 写明撤销原因"));
     }
-    let mut db = context.workspace()?;
+    // Nothing to certify in a workspace made just now: a missing file is a mistyped --db.
+    let mut db = context.existing()?;
     let tx = db.transaction()?;
     let c = find_certificate(&tx, number)?;
     if c.status == "revoked" {
@@ -434,7 +435,7 @@ fn revoke(context: &Context, number: &str, reason: &str) -> Result<(), Error> {
 }
 
 fn render_certificate(context: &Context, number: &str, path: &Path, pdf: bool) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let c = find_certificate(&db, number)?;
     let html = render::render_certificate(&c)?;
     write_file_atomically(path, html.as_bytes())?;

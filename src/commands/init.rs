@@ -44,7 +44,7 @@ pub fn create_workspace(path: &Path, with_bank: bool) -> Result<(Db, ImportRepor
         .map_err(cannot)?
         .into_temp_path();
     let report = {
-        let mut db = Db::open(&building)?;
+        let mut db = Db::create(&building)?;
         load(&mut db)?
         // Dropping the connection checkpoints the WAL into the file before the rename.
     };
@@ -98,7 +98,7 @@ pub fn config(context: &Context, command: &ConfigCommand) -> Result<(), Error> {
     let out = context.out;
     match command {
         ConfigCommand::Get { key: None } => {
-            let db = context.workspace()?;
+            let db = context.existing()?;
             let values: std::collections::BTreeMap<String, String> = db.settings()?.into_iter().collect();
             out.json(&values)?;
             let mut t = table(["设置项", "值", "说明"]);
@@ -109,7 +109,7 @@ pub fn config(context: &Context, command: &ConfigCommand) -> Result<(), Error> {
         }
         ConfigCommand::Get { key: Some(key) } => {
             settings::spec(key).map_err(Error::User)?;
-            let db = context.workspace()?;
+            let db = context.existing()?;
             let value = db.setting(key)?;
             out.json(&json!({ "key": key, "value": value }))?;
             match value {

@@ -1,8 +1,10 @@
 //! Command dispatch: one file per command group, each parsing nothing (clap did), calling
 //! the domain modules and the database, and printing through [`Output`].
 //!
-//! Guarantees: the workspace is opened once per command, by [`Context::workspace`],
-//! which creates it (with the bundled bank) when it does not exist and says so on stderr.
+//! Guarantees: the workspace is opened once per command. Commands that write open it
+//! with [`Context::workspace`], which creates it (with the bundled bank) when it does not
+//! exist and says so on stderr; commands that only read use [`Context::existing`], which
+//! refuses a missing file, so a mistyped `--db` never leaves a new workspace behind.
 
 mod analyze;
 mod bank;
@@ -39,6 +41,14 @@ impl Context {
         let (db, report) = init::create_workspace(&self.db_path, true)?;
         note(format!("未找到工作区，已新建 {} 并载入内置题库（{} 题）。", self.db_path.display(), report.added));
         Ok(db)
+    }
+
+    /// Opens the workspace for a command that only reads: a missing file is an error
+    /// (most likely a mistyped `--db`), not a reason to make one.
+    pub fn existing(&self) -> Result<Db, Error> {
+        self.existing_workspace()?.ok_or_else(|| {
+            Error::user(format!("找不到工作区 {}：请检查 --db 路径，或先运行 certify init", self.db_path.display()))
+        })
     }
 
     /// Opens the workspace if it exists; `None` otherwise (for commands that only read).

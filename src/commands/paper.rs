@@ -234,7 +234,7 @@ fn mark(value: String, met: bool) -> String {
 }
 
 fn list(context: &Context) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let papers = db.paper_list()?;
     let out = context.out;
     out.json(&json!({ "papers": papers }))?;
@@ -262,13 +262,13 @@ fn list(context: &Context) -> Result<(), Error> {
 }
 
 fn find_paper(context: &Context, id: &str) -> Result<PaperView, Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     db.paper(id)?.ok_or_else(|| Error::user(format!("没有编号为「{id}」的试卷；用 certify paper list 查看全部试卷")))
 }
 
 fn show(context: &Context, id: &str) -> Result<(), Error> {
     let paper = find_paper(context, id)?;
-    let key_changes = context.workspace()?.key_changes(id)?;
+    let key_changes = context.existing()?.key_changes(id)?;
     let out = context.out;
     let mut document = paper_document(&paper);
     document["key_changes"] = serde_json::to_value(&key_changes).map_err(std::io::Error::from)?;

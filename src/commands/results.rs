@@ -154,7 +154,7 @@ fn score(value: Option<f64>) -> String {
 }
 
 pub fn results(context: &Context, session_id: &str, full_id: bool) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let session = find_session(&db, session_id)?;
     let list = session_results(&db, &session)?;
     let schools = school_summaries(&list);
@@ -232,7 +232,7 @@ pub fn export(context: &Context, command: &ExportCommand) -> Result<(), Error> {
     if path.exists() && !force {
         return Err(Error::user(format!("{} 已存在；换一个文件名，或加 --force 覆盖", path.display())));
     }
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let session = find_session(&db, session)?;
     let all = session_results(&db, &session)?;
     if let Some(name) = school

@@ -51,8 +51,8 @@ fn create(context: &Context, args: &SessionCreateArgs) -> Result<(), Error> {
     let plan = match &args.practical {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| io_error(path, "无法读取实操考核方案", &e))?;
-            crate::practical::parse_plan(&text)
-                .map_err(|e| Error::user(format!("{}: 实操考核方案有误，{e}", path.display())))?;
+            crate::practical::parse_plan(&path.display().to_string(), &text)
+                .map_err(|problems| Error::Invalid(problems.into_errors()))?;
             Some(text)
         }
         None => None,
@@ -80,7 +80,7 @@ fn create(context: &Context, args: &SessionCreateArgs) -> Result<(), Error> {
 }
 
 fn list(context: &Context) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let sessions = db.sessions()?;
     let out = context.out;
     out.json(&json!({ "sessions": sessions }))?;
@@ -105,7 +105,7 @@ fn list(context: &Context) -> Result<(), Error> {
 }
 
 fn show(context: &Context, id: &str, full_id: bool) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let session = find_session(&db, id)?;
     let candidates = db.candidates(id)?;
     let papers = db.session_papers(id)?;
@@ -288,8 +288,8 @@ fn assign(context: &Context, args: &SessionAssignArgs) -> Result<(), Error> {
 
 fn set_practical(context: &Context, session_id: &str, path: &std::path::Path) -> Result<(), Error> {
     let text = std::fs::read_to_string(path).map_err(|e| io_error(path, "无法读取实操考核方案", &e))?;
-    let plan = crate::practical::parse_plan(&text)
-        .map_err(|e| Error::user(format!("{}: 实操考核方案有误，{e}", path.display())))?;
+    let plan = crate::practical::parse_plan(&path.display().to_string(), &text)
+        .map_err(|problems| Error::Invalid(problems.into_errors()))?;
     let mut db = context.workspace()?;
     let session = find_session(&db, session_id)?;
     if !crate::db::PracticalRead::draws(&db, &session.id)?.is_empty() {

@@ -14,7 +14,7 @@ use crate::rehearsal;
 use crate::spreadsheet::{self, Sheet, Value};
 
 pub fn run(context: &Context, args: &SimulateArgs) -> Result<(), Error> {
-    let db = context.workspace()?;
+    let db = context.existing()?;
     let session = find_session(&db, &args.session)?;
     let candidates = db.candidates(&session.id)?;
     let assigned: Vec<_> = candidates.iter().filter(|c| c.paper_id.is_some()).collect();

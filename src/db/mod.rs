@@ -1,6 +1,11 @@
 //! The workspace database: the only module that speaks SQL.
 //!
 //! Guarantees:
+//! - [`Db::open`] opens only a certify workspace: a file that is not SQLite, or a SQLite
+//!   file of another program, is refused before anything is written to it (not even the
+//!   journal mode), so pointing `--db` at the wrong file never changes that file. New
+//!   workspaces carry [`APPLICATION_ID`]; those made before it existed are recognised by
+//!   their schema and given the id.
 //! - Opening sets WAL journaling, foreign keys and a busy timeout, and brings the schema
 //!   to the latest migration; [`MIGRATIONS`] is checked by a `validate()` test.
 //! - Reads are methods of the [`Read`] trait, available on the open [`Db`] and inside a
@@ -48,6 +53,10 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     ])
 });
 
+/// `PRAGMA application_id` of every certify workspace: ASCII "CRTF" (0x43525446), so
+/// `file` and other tools can tell the database apart from other programs' SQLite files.
+pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"CRTF");
+
 /// An open workspace database.
 pub struct Db {
     conn: Connection,
@@ -76,26 +85,42 @@ impl Read for Tx<'_> {
 }
 
 impl Db {
-    /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
+    /// Opens the existing workspace at `path` and migrates it to the latest schema. A file
+    /// that is not a certify workspace is refused and left exactly as it was.
     pub fn open(path: &Path) -> Result<Db, Error> {
+        // No CREATE flag: a file that vanished since the caller looked is not made anew here.
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(|e| cannot_open(path, "无法打开工作区数据库", e))?;
+        // Only reads until the file is known to be ours: journal_mode=WAL rewrites the header.
+        match identify(&conn) {
+            Ok(Identity::Workspace) => {}
+            Ok(Identity::OldWorkspace) => conn.pragma_update(None, "application_id", APPLICATION_ID)?,
+            Ok(Identity::Foreign) => return Err(not_a_workspace(path, "是另一个程序的 SQLite 数据库")),
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
+                return Err(not_a_workspace(path, "不是 SQLite 数据库文件"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Db::setup(conn)
+    }
+
+    /// Makes a new workspace in `path`, an empty file (or none) that nothing else uses.
+    pub fn create(path: &Path) -> Result<Db, Error> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| {
-            // SQLite says only "unable to open"; a folder given as --db is the usual cause.
-            if path.is_dir() {
-                crate::error::io_error(path, "无法打开工作区数据库", &std::io::ErrorKind::IsADirectory.into())
-            } else {
-                Error::user(format!("{}: 无法打开工作区数据库（{e}）", path.display()))
-            }
-        })?;
+        .map_err(|e| cannot_open(path, "无法新建工作区数据库", e))?;
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
         Db::setup(conn)
     }
 
     /// A private in-memory database with the full schema, for dry runs and tests.
     pub fn in_memory() -> Result<Db, Error> {
-        Db::setup(Connection::open_in_memory()?)
+        let conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        Db::setup(conn)
     }
 
     fn setup(mut conn: Connection) -> Result<Db, Error> {
@@ -117,6 +142,48 @@ impl Db {
     }
 }
 
+/// SQLite says only "unable to open"; a folder given as --db is the usual cause.
+fn cannot_open(path: &Path, action: &str, e: rusqlite::Error) -> Error {
+    if path.is_dir() {
+        crate::error::io_error(path, action, &std::io::ErrorKind::IsADirectory.into())
+    } else {
+        Error::user(format!("{}: {action}（{e}）", path.display()))
+    }
+}
+
+/// What a SQLite file is, judged by reading only.
+#[derive(Debug, PartialEq, Eq)]
+enum Identity {
+    Workspace,
+    /// Made before [`APPLICATION_ID`] existed: id 0, but migrated and with a bank.
+    OldWorkspace,
+    Foreign,
+}
+
+fn identify(conn: &Connection) -> rusqlite::Result<Identity> {
+    let id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    if id == APPLICATION_ID {
+        return Ok(Identity::Workspace);
+    }
+    if id != 0 {
+        return Ok(Identity::Foreign);
+    }
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let has_items: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'items')",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(if version > 0 && has_items { Identity::OldWorkspace } else { Identity::Foreign })
+}
+
+fn not_a_workspace(path: &Path, what: &str) -> Error {
+    Error::user(format!(
+        "{} 不是 certify 工作区（{what}），没有对它做任何改动。请用 --db 指向正确的文件，或用 certify init 新建",
+        path.display()
+    ))
+}
+
 impl Tx<'_> {
     pub fn commit(self) -> Result<(), Error> {
         Ok(self.tx.commit()?)
@@ -135,7 +202,7 @@ mod tests {
     #[test]
     fn open_sets_wal_and_foreign_keys() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("w.db")).unwrap();
+        let db = Db::create(&dir.path().join("w.db")).unwrap();
         let mode: String = db.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
         let fk: i64 = db.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");

@@ -5,6 +5,13 @@
 //! superset of GBK) unless the user forces one; a file that is not valid in the forced
 //! encoding is an error naming the row, never silently mangled text. Rows are numbered
 //! as a spreadsheet shows them, the header being row 1.
+//!
+//! Every row must have as many fields as the header: a row cut short (a file copied
+//! before it was fully written) is refused, never scored as blanks. Two shapes are
+//! tolerated because they carry no data: extra fields that are all empty (Excel writes
+//! trailing commas when cells right of the table were once formatted) and rows that are
+//! empty throughout. A quote left open is reported at the row where it opened: the
+//! `csv` crate would silently swallow the rest of the file into that one field.
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -13,7 +20,7 @@ use encoding_rs::GB18030;
 
 use super::{Cell, Importer, ReadOptions, Record, RowVisitor, Schema, Source, records_from_rows};
 use crate::error::Error;
-use crate::problem::{Location, Problems};
+use crate::problem::{Location, Problem, Problems, Severity};
 
 /// How to decode a text file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -85,14 +92,20 @@ impl Importer for CsvImporter {
         problems: &mut Problems,
     ) -> Result<Vec<Record>, Error> {
         let text = decode(&source.name, &source.bytes, options.encoding)?;
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let mut reader = match Rows::new(&source.name, &text) {
+            Ok(reader) => reader,
+            Err(problem) => {
+                problems.error(problem.location, problem.message);
+                return Ok(Vec::new());
+            }
+        };
+        let mut record = csv::StringRecord::new();
         let mut rows = Vec::new();
-        for (index, result) in reader.records().enumerate() {
-            let row = index + 1;
-            match result {
-                Ok(record) => rows.push((row, record.iter().map(text_cell).collect::<Vec<_>>())),
-                Err(e) => problems
-                    .error(Location::new(&source.name, row, None), format!("CSV 格式有误（{e}）；请检查引号是否成对")),
+        loop {
+            match reader.next(&mut record) {
+                Ok(Some(row)) => rows.push((row, record.iter().map(text_cell).collect::<Vec<_>>())),
+                Ok(None) => break,
+                Err(problem) => problems.error(problem.location, problem.message),
             }
         }
         let mut rows = rows.into_iter();
@@ -117,43 +130,122 @@ impl Importer for CsvImporter {
         _is_header: &dyn Fn(&[Cell]) -> bool,
         visit: &mut RowVisitor<'_>,
     ) -> Result<(), Error> {
-        self.stream(source, options, visit)
-    }
-}
-
-impl CsvImporter {
-    /// Streams rows; a malformed record is an error naming its row.
-    fn stream(&self, source: &Source, options: ReadOptions, visit: &mut RowVisitor<'_>) -> Result<(), Error> {
         let text = decode(&source.name, &source.bytes, options.encoding)?;
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let mut reader = Rows::new(&source.name, &text).map_err(|p| Error::user(p.to_string()))?;
         let mut record = csv::StringRecord::new();
         // One buffer of cells for the whole file, refilled in place: a 100,000-row file
         // of 100 answers would otherwise allocate ten million small strings.
         let mut cells: Vec<Cell> = Vec::new();
-        let mut row = 0;
-        loop {
-            row += 1;
-            match reader.read_record(&mut record) {
-                Ok(true) => {
-                    cells.resize_with(record.len(), || Cell::Text(String::new()));
-                    for (cell, field) in cells.iter_mut().zip(record.iter()) {
-                        match cell {
-                            Cell::Text(text) => {
-                                text.clear();
-                                text.push_str(field);
-                            }
-                            other => *other = Cell::Text(field.to_owned()),
-                        }
+        while let Some(row) = reader.next(&mut record).map_err(|p| Error::user(p.to_string()))? {
+            cells.resize_with(record.len(), || Cell::Text(String::new()));
+            for (cell, field) in cells.iter_mut().zip(record.iter()) {
+                match cell {
+                    Cell::Text(text) => {
+                        text.clear();
+                        text.push_str(field);
                     }
-                    visit(row, &cells)?
+                    other => *other = Cell::Text(field.to_owned()),
                 }
-                Ok(false) => return Ok(()),
-                Err(e) => {
-                    return Err(Error::user(format!("{}:{row}: CSV 格式有误（{e}）；请检查引号是否成对", source.name)));
+            }
+            visit(row, &cells)?
+        }
+        Ok(())
+    }
+}
+
+/// The one CSV reader behind [`Importer::read`] and [`Importer::rows`]: rows numbered
+/// as spreadsheets number them, each checked against the header's width.
+struct Rows<'a> {
+    name: &'a str,
+    reader: csv::Reader<&'a [u8]>,
+    row: usize,
+    width: Option<usize>,
+}
+
+impl<'a> Rows<'a> {
+    /// Refuses a file with a quote that never closes before any row is read.
+    fn new(name: &'a str, text: &'a str) -> Result<Rows<'a>, Problem> {
+        if let Some(row) = unclosed_quote(text) {
+            return Err(problem(
+                Location::new(name, row, None),
+                format!(
+                    "第 {row} 行有一个引号（\"）没有配对：从这里到文件末尾都被当成了同一个单元格。\
+                     请在这一行补上缺少的引号，或在 Excel 中打开后重新另存为 CSV"
+                ),
+            ));
+        }
+        let reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        Ok(Rows { name, reader, row: 0, width: None })
+    }
+
+    /// The next row into `record`: its row number, `None` at the end, or the problem of
+    /// a row that cannot be used (reading goes on after it).
+    fn next(&mut self, record: &mut csv::StringRecord) -> Result<Option<usize>, Problem> {
+        self.row += 1;
+        let row = self.row;
+        let at = Location::new(self.name, row, None);
+        match self.reader.read_record(record) {
+            Ok(false) => Ok(None),
+            Err(e) => Err(problem(at, format!("CSV 格式有误（{e}）；请检查引号是否成对"))),
+            Ok(true) => {
+                let width = *self.width.get_or_insert(record.len());
+                let tolerated = record.len() == width
+                    || record.iter().all(|f| f.trim().is_empty())
+                    || (record.len() > width && record.iter().skip(width).all(|f| f.trim().is_empty()));
+                if tolerated {
+                    Ok(Some(row))
+                } else {
+                    Err(problem(
+                        at,
+                        format!(
+                            "第 {row} 行有 {} 个字段，表头有 {width} 个：这一行可能被截断了，或多了逗号。\
+                             请对照表头检查这一行，改正后重新保存",
+                            record.len()
+                        ),
+                    ))
                 }
             }
         }
     }
+}
+
+fn problem(location: Location, message: String) -> Problem {
+    Problem { location, severity: Severity::Error, message }
+}
+
+/// The row (1-based, as spreadsheets count) where a quoted field opens and never
+/// closes, following the quoting rules of RFC 4180 that the `csv` crate reads by:
+/// a quote opens a field only at its start, and `""` inside one is a literal quote.
+fn unclosed_quote(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (mut row, mut at_field_start, mut i) = (1, true, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' if at_field_start => {
+                let opened = row;
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None => return Some(opened),
+                        Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
+                        Some(b'"') => break,
+                        // Line breaks inside quotes belong to the cell, not to a new row.
+                        Some(_) => i += 1,
+                    }
+                }
+                at_field_start = false;
+            }
+            b',' => at_field_start = true,
+            b'\n' => {
+                row += 1;
+                at_field_start = true;
+            }
+            b'\r' => {}
+            _ => at_field_start = false,
+        }
+        i += 1;
+    }
+    None
 }
 
 fn text_cell(text: &str) -> Cell {
@@ -174,6 +266,14 @@ mod tests {
         let (gbk, _, _) = encoding_rs::GBK.encode(chinese);
         assert_eq!(decode("f", &gbk, TextEncoding::Auto).unwrap(), chinese);
         assert_eq!(decode("f", &gbk, TextEncoding::Gbk).unwrap(), chinese);
+    }
+
+    #[test]
+    fn unclosed_quotes_are_found_at_the_row_they_open() {
+        assert_eq!(unclosed_quote("a,b\n1,\"x\ny\",2\n3,4\n"), None);
+        assert_eq!(unclosed_quote("a,b\n1,2 \"inch\"\n"), None);
+        assert_eq!(unclosed_quote("a,b\n1,\"say \"\"hi\"\"\"\n"), None);
+        assert_eq!(unclosed_quote("a,b\n1,2\n3,\"open\n4,5\n"), Some(3));
     }
 
     #[test]

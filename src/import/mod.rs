@@ -7,6 +7,10 @@
 //! as a [`Record`] whose fields keep their own location, so the checks that follow (in
 //! the domain modules) can point at the exact cell. Importers only read bytes they are
 //! given: walking folders and opening files is done here, once, for all formats.
+//!
+//! Text holding a control character (NUL, a stray CR, C1 codes) is refused in every
+//! format, at its cell: such bytes come from corrupt files or copies out of other
+//! systems, print as nothing, and would make two ids that look alike differ.
 
 mod csv;
 mod toml;
@@ -45,6 +49,15 @@ impl Cell {
         }
     }
 
+    /// The first control character in the cell's text (see [`stray_control`]).
+    pub fn stray_control(&self) -> Option<char> {
+        match self {
+            Cell::Text(text) => stray_control(text),
+            Cell::List(list) => list.iter().find_map(Cell::stray_control),
+            _ => None,
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         match self {
             Cell::Empty => true,
@@ -52,6 +65,40 @@ impl Cell {
             Cell::List(list) => list.is_empty(),
             _ => false,
         }
+    }
+}
+
+/// The first control character in `text` other than tab, line feed and the CR of a
+/// CRLF line end, which multi-line cells legitimately hold.
+pub fn stray_control(text: &str) -> Option<char> {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let allowed = matches!(c, '\t' | '\n') || (c == '\r' && chars.peek() == Some(&'\n'));
+        if c.is_control() && !allowed {
+            return Some(c);
+        }
+    }
+    None
+}
+
+/// What to tell the user about a control character found by [`stray_control`].
+pub fn control_message(c: char) -> String {
+    let name = match c {
+        '\0' => "（NUL，空字符）",
+        '\r' => "（单独的回车符）",
+        _ => "",
+    };
+    format!(
+        "含有看不见的控制字符 U+{:04X}{name}：通常来自损坏的文件或从别的系统复制的内容。请删去这个字符后重新保存",
+        c as u32
+    )
+}
+
+/// Reports a field whose text holds a control character. The field is kept, so the
+/// checks that follow do not add a misleading "missing" for it.
+pub fn check_controls(field: &Field, problems: &mut Problems) {
+    if let Some(c) = field.cell.stray_control() {
+        problems.error(field.location.clone(), control_message(c));
     }
 }
 
@@ -268,7 +315,13 @@ pub fn visit_rows(
 ) -> Result<(), Error> {
     let importer = importer_for(&source.name)
         .ok_or_else(|| Error::user(format!("{}: 不支持这种文件格式；请使用 .csv 或 .xlsx", source.name)))?;
-    importer.rows(source, options, is_header, visit)
+    importer.rows(source, options, is_header, &mut |row, cells| {
+        if let Some((index, c)) = cells.iter().enumerate().find_map(|(i, cell)| Some((i, cell.stray_control()?))) {
+            let at = Location::new(&source.name, row, Some(column_letter(index)));
+            return Err(Error::user(format!("{at}: {}", control_message(c))));
+        }
+        visit(row, cells)
+    })
 }
 
 /// Reads records of `schema` from every source, collecting problems across all files.
@@ -382,6 +435,7 @@ fn records_from_rows(
             Record { location: Location::new(file, row, None), fields: BTreeMap::new(), extra: Vec::new() };
         for (index, cell) in cells.into_iter().enumerate() {
             let field = Field { cell, location: Location::new(file, row, Some(column_letter(index))) };
+            check_controls(&field, problems);
             match columns.get(index).copied().flatten() {
                 Some(key) => {
                     record.fields.insert(key, field);

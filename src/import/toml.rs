@@ -64,6 +64,7 @@ impl Importer for TomlImporter {
                         location: Location::new(&source.name, lines.line_of(value.span().start), Some(key.clone())),
                         cell: cell_of(value.into_inner()),
                     };
+                    super::check_controls(&field, problems);
                     match schema.field_for(&key) {
                         Some(spec) => {
                             record.fields.insert(spec.key, field);

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::support::{Workspace, file_hash, valid_id};
 
-const SESSION: &str = "S1";
+pub const SESSION: &str = "S1";
 
 /// A 12-question blueprint with a partial-credit multiple-choice section, two forms.
 pub const BLUEPRINT: &str = r#"
@@ -39,7 +39,7 @@ hard = 25
 
 /// A workspace with a built pair of papers, a session of `n` candidates, papers assigned.
 /// Returns the workspace and the two papers as `paper show --json` gives them.
-fn ready(n: usize) -> (Workspace, Vec<Value>) {
+pub fn ready(n: usize) -> (Workspace, Vec<Value>) {
     let ws = Workspace::new();
     ws.ok(["init"]);
     ws.write("bp.toml", BLUEPRINT);

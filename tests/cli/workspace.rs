@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::process::Stdio;
 
-use crate::support::{Workspace, file_hash};
+use crate::support::{SMALL_TOML, Workspace, file_hash};
 
 #[test]
 fn init_loads_the_bundled_bank_and_is_idempotent() {
@@ -36,12 +36,84 @@ fn init_empty_makes_an_empty_bank() {
 }
 
 #[test]
-fn a_command_without_a_workspace_creates_one_and_says_so() {
+fn a_command_that_writes_without_a_workspace_creates_one_and_says_so() {
     let ws = Workspace::new();
-    let finished = ws.ok(["bank", "stats"]);
+    let finished = ws.ok(["config", "set", "org-code", "0001"]);
     assert!(finished.stderr.contains("已新建"), "{}", finished.stderr);
-    assert!(finished.stdout.contains("营养喂养"));
     assert!(ws.db().exists());
+    assert!(ws.ok(["bank", "stats"]).stdout.contains("营养喂养"));
+}
+
+#[test]
+fn read_only_commands_never_create_a_workspace() {
+    let ws = Workspace::new();
+    for args in [
+        vec!["bank", "list"],
+        vec!["bank", "stats"],
+        vec!["bank", "show", "FEED-0001"],
+        vec!["paper", "list"],
+        vec!["session", "list"],
+        vec!["results", "--session", "S1"],
+        vec!["certificates", "list"],
+        vec!["rubric", "list"],
+        vec!["config", "get"],
+        vec!["analyze", "--session", "S1"],
+    ] {
+        let failed = ws.fails(&args);
+        assert!(failed.stderr.contains("找不到工作区"), "{args:?}: {}", failed.stderr);
+        assert!(failed.stderr.contains("certify.db") && failed.stderr.contains("certify init"), "{}", failed.stderr);
+        assert!(!ws.db().exists(), "{args:?} created the workspace");
+    }
+}
+
+/// A SQLite database of some other program, as an exam office might have lying around.
+fn foreign_database(ws: &Workspace, application_id: i32) -> String {
+    let conn = rusqlite::Connection::open(ws.db()).unwrap();
+    conn.execute_batch("CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('张三');").unwrap();
+    conn.pragma_update(None, "application_id", application_id).unwrap();
+    drop(conn);
+    file_hash(&ws.db())
+}
+
+#[test]
+fn a_foreign_sqlite_file_is_refused_and_left_byte_for_byte() {
+    for application_id in [0, 0x1234] {
+        let ws = Workspace::new();
+        let before = foreign_database(&ws, application_id);
+        for args in [vec!["bank", "stats"], vec!["config", "set", "org-code", "0001"], vec!["init"]] {
+            let failed = ws.fails(&args);
+            assert!(failed.stderr.contains("不是 certify 工作区"), "{}", failed.stderr);
+            assert!(failed.stderr.contains("--db") && failed.stderr.contains("certify init"), "{}", failed.stderr);
+            assert_eq!(file_hash(&ws.db()), before, "{args:?} changed the foreign file");
+            assert!(!ws.path("certify.db-wal").exists());
+        }
+    }
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_refused_and_left_as_it_was() {
+    let ws = Workspace::new();
+    ws.write("certify.db", "考生名单，不是数据库\n".repeat(100));
+    let before = file_hash(&ws.db());
+    let failed = ws.fails(["bank", "list"]);
+    assert!(failed.stderr.contains("不是 SQLite 数据库文件"), "{}", failed.stderr);
+    let bank = ws.write("bank.toml", SMALL_TOML);
+    let failed = ws.fails(["bank".as_ref(), "import".as_ref(), bank.as_os_str()]);
+    assert!(failed.stderr.contains("不是 certify 工作区"), "{}", failed.stderr);
+    assert_eq!(file_hash(&ws.db()), before);
+}
+
+#[test]
+fn new_workspaces_carry_the_certify_application_id_and_old_ones_are_given_it() {
+    let ws = Workspace::empty();
+    let id = |ws: &Workspace| -> i32 {
+        rusqlite::Connection::open(ws.db()).unwrap().query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(id(&ws), i32::from_be_bytes(*b"CRTF"));
+    // A workspace made before the id existed: migrated, with a bank, id 0.
+    rusqlite::Connection::open(ws.db()).unwrap().pragma_update(None, "application_id", 0).unwrap();
+    assert_eq!(ws.json(["bank", "stats"])["total"], 0);
+    assert_eq!(id(&ws), i32::from_be_bytes(*b"CRTF"));
 }
 
 #[test]
