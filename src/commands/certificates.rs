@@ -64,6 +64,12 @@ struct Issuer {
     key: SigningKey,
     public_text: String,
     person_key: PersonKey,
+    /// One date and time for the whole command: every certificate of a run is issued at once.
+    today: jiff::civil::Date,
+    now: String,
+    /// The next serial, once read inside the transaction: while the write lock is held no
+    /// other issuer can take one, so counting on from it is safe and saves a query each.
+    next_serial: std::cell::Cell<Option<u32>>,
 }
 
 impl Issuer {
@@ -79,6 +85,9 @@ impl Issuer {
             key,
             public_text,
             person_key: person_key_of(db)?,
+            today: clock::now().date(),
+            now: clock::now_text(),
+            next_serial: std::cell::Cell::new(None),
         })
     }
 
@@ -92,10 +101,13 @@ impl Issuer {
         r: &CandidateResult,
         replaces: Option<&str>,
     ) -> Result<String, Error> {
-        let today = clock::now().date();
+        let today = self.today;
         let level_digit = certificate::level_digit(level);
-        // The serial is read inside the IMMEDIATE transaction: no other issuer can take it.
-        let serial = tx.next_serial(today.year(), level_digit)?;
+        let serial = match self.next_serial.get() {
+            Some(serial) => serial,
+            None => tx.next_serial(today.year(), level_digit)?,
+        };
+        self.next_serial.set(Some(serial + 1));
         let number = certificate::number(
             &self.format,
             &NumberParts {
@@ -140,7 +152,7 @@ impl Issuer {
             payload: &payload,
             signature: &signature,
             public_key: &self.public_text,
-            created_at: &clock::now_text(),
+            created_at: &self.now,
             replaces,
         })?;
         Ok(number)
