@@ -8,9 +8,9 @@ use super::Context;
 use super::bank::{ImportOptions, ImportReport, import_sources};
 use crate::bundled;
 use crate::cli::{ConfigCommand, InitArgs};
-use crate::db::{Db, SettingsRead};
+use crate::db::{CertificateRead, Db, SettingsRead};
 use crate::error::{Error, io_error};
-use crate::output::table;
+use crate::output::{note, table};
 use crate::settings;
 
 /// Creates (or opens) the workspace and loads the bundled bank: items whose ids the
@@ -124,10 +124,19 @@ pub fn config(context: &Context, command: &ConfigCommand) -> Result<(), Error> {
                 value = super::keys::check_key_setting(&db, key, &value)?;
             }
             let tx = db.transaction()?;
+            let before = tx.setting(key)?;
             tx.set_setting(key, &value)?;
+            let issued = tx.certificates(None)?.len();
             tx.commit()?;
             out.json(&json!({ "key": key, "value": value }))?;
-            out.line(format!("已设置 {key} = {value}"))
+            out.line(format!("已设置 {key} = {value}"))?;
+            if key == "person-key" && before.is_some_and(|b| b != value) && issued > 0 {
+                note(format!(
+                    "已签发的 {issued} 张证书仍是用原来的个人信息密钥计算的摘要；今后签发的证书改用新密钥。\
+                     如果是为了与区域登记平台一致，请确认平台已知道这一变化。"
+                ));
+            }
+            Ok(())
         }
     }
 }

@@ -186,3 +186,40 @@ fn a_practical_plan_lists_every_problem_at_once() {
     assert!(!stderr.contains("合计应为 100"), "{stderr}");
     assert_eq!(ws.json(["session", "list"])["sessions"].as_array().map(Vec::len), Some(0));
 }
+
+#[test]
+fn infinite_or_negative_scores_are_refused_in_grade_files_and_arbitration() {
+    use crate::practical::{HEADER, SESSION, drawn, tasks};
+    let ws = drawn(1);
+    let care = tasks(&ws, "E001")[0].clone();
+    for (value, name) in [("inf", "inf.csv"), ("NaN", "nan.csv"), ("-3", "negative.csv")] {
+        ws.write(name, format!("{HEADER}E001,{care},甲,1.1,{value},\n"));
+        refused(&ws, &["grade", "import", "--session", SESSION, name], &[&format!("{name}:2:")]);
+    }
+    for score in ["inf", "NaN", "-1"] {
+        let score = format!("--score={score}");
+        let args = ["grade", "resolve", "--session", SESSION, "--candidate", "E001", "--task", &care, &score];
+        let args: Vec<&str> = args.into_iter().chain(["--examiner", "主考", "--reason", "复核"]).collect();
+        let stderr = refused(&ws, &args, &[]);
+        assert!(stderr.contains("分"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_rubric_with_infinite_or_negative_points_is_refused_at_its_line() {
+    let ws = Workspace::empty();
+    let rubric = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-banks/rubrics/CARE-BATH-01.toml"),
+    )
+    .unwrap();
+    let first_points = rubric.lines().find(|l| l.trim_start().starts_with("points =")).unwrap().to_owned();
+    for (value, name) in [("inf", "inf.toml"), ("nan", "nan.toml"), ("-5", "negative.toml")] {
+        let edited = rubric.replacen(&first_points, &format!("points = {value}"), 1);
+        let path = ws.write(name, edited);
+        refused(
+            &ws,
+            &[std::ffi::OsString::from("rubric"), "import".into(), path.into_os_string()],
+            &[&format!("{name}:"), "步骤 1.1 的分值"],
+        );
+    }
+}

@@ -1,7 +1,5 @@
 //! Results, signed certificates, offline verification and pass lists.
 
-use std::process::Stdio;
-
 use calamine::{Data, Reader, Xlsx};
 use serde_json::Value;
 
@@ -262,19 +260,9 @@ fn concurrent_issuers_get_distinct_serials() {
     ws.write("g2.csv", grades);
     ws.command(["grade", "import", "--session", "P2", "g2.csv"]).output().unwrap();
 
-    let children: Vec<_> = [SESSION, "P2"]
-        .iter()
-        .map(|s| {
-            ws.command(["--json", "certificates", "issue", "--session", s])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let outputs = ws.at_once([SESSION, "P2"].map(|s| ["--json", "certificates", "issue", "--session", s]));
     let mut numbers = Vec::new();
-    for child in children {
-        let output = child.wait_with_output().unwrap();
+    for output in outputs {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         let issued: Value = serde_json::from_slice(&output.stdout).unwrap();
         numbers.extend(

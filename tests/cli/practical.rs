@@ -366,18 +366,11 @@ fn three_importers_at_once_lose_nothing_and_never_see_a_locked_database() {
         }
         files.push(ws.write(&format!("{examiner}.csv"), rows));
     }
-    let children: Vec<_> = files
-        .iter()
-        .map(|file| {
-            ws.command(["grade".as_ref(), "import".as_ref(), "--session".as_ref(), SESSION.as_ref(), file.as_os_str()])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for child in children {
-        let output = child.wait_with_output().unwrap();
+    let outputs =
+        ws.at_once(files.iter().map(|file| {
+            ["grade".as_ref(), "import".as_ref(), "--session".as_ref(), SESSION.as_ref(), file.as_os_str()]
+        }));
+    for output in outputs {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "{stderr}");
         assert!(!stderr.to_lowercase().contains("locked"), "{stderr}");

@@ -418,14 +418,7 @@ fn concurrent_imports_of_one_session_leave_one_winner_and_the_usual_advice() {
     let file = ws.path("rehearsal").join("theory-responses.csv");
     let args = ["score".as_ref(), "theory".as_ref(), "--session".as_ref(), SESSION.as_ref(), file.as_os_str()];
     // Spawned together, then waited: the four imports race for the write transaction.
-    let children: Vec<_> = (0..4)
-        .map(|_| {
-            let mut command = ws.command(args);
-            command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-            command.spawn().expect("spawns")
-        })
-        .collect();
-    let outputs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().expect("finishes")).collect();
+    let outputs = ws.at_once((0..4).map(|_| args));
     let codes: Vec<Option<i32>> = outputs.iter().map(|o| o.status.code()).collect();
     assert_eq!(codes.iter().filter(|c| **c == Some(0)).count(), 1, "{codes:?}");
     assert_eq!(codes.iter().filter(|c| **c == Some(1)).count(), 3, "{codes:?}");

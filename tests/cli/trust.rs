@@ -140,19 +140,9 @@ fn eight_concurrent_issuers_over_overlapping_sessions_leave_one_valid_certificat
         let sessions: Vec<&str> = (0..8).map(|i| if round == 0 || i % 2 == 0 { S1 } else { S2 }).collect();
         let eligible: HashSet<&String> =
             first.values().chain(second.values().filter(|_| sessions.contains(&S2))).collect();
-        let children: Vec<_> = sessions
-            .iter()
-            .map(|s| {
-                ws.command(["--json", "certificates", "issue", "--session", s])
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap()
-            })
-            .collect();
+        let outputs = ws.at_once(sessions.iter().map(|s| ["--json", "certificates", "issue", "--session", s]));
         let mut issued_total = 0;
-        for (child, session) in children.into_iter().zip(&sessions) {
-            let output = child.wait_with_output().unwrap();
+        for (output, session) in outputs.into_iter().zip(&sessions) {
             assert!(output.status.success(), "round {round}: {}", String::from_utf8_lossy(&output.stderr));
             let report: Value = serde_json::from_slice(&output.stdout).unwrap();
             let issued = report["certificates"].as_array().unwrap().len();
