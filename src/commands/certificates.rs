@@ -53,7 +53,8 @@ fn required_setting(db: &Db, key: &str) -> Result<String, Error> {
 }
 
 /// Everything needed to number and sign certificates, read (files included) before the
-/// write transaction starts, so the lock is held only for the work itself.
+/// write transaction starts, so the lock is held only for the work itself. One issuer
+/// serves one command: one transaction and one level (its serial counter relies on both).
 struct Issuer {
     org: String,
     province: String,
