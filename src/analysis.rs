@@ -13,7 +13,9 @@
 //!   SEM = SD × √(1 − α), and a histogram of totals.
 //!
 //! Guarantees: every figure that is undefined (no variance, too few sheets) is `None`,
-//! never NaN; results depend only on the input. No I/O here.
+//! never NaN; results depend only on the input; flags resting on fewer than
+//! [`MIN_SHEETS`] sheets are marked provisional, with a Chinese reason
+//! ([`sample_warning`]); figures print through [`fixed`], never as `-0.00`. No I/O here.
 
 use serde::Serialize;
 
@@ -73,6 +75,8 @@ pub struct ItemStats {
     pub upper_shares: Vec<f64>,
     pub lower_shares: Vec<f64>,
     pub flags: Vec<Flag>,
+    /// The flags rest on fewer than [`MIN_SHEETS`] sheets.
+    pub provisional: bool,
 }
 
 /// Statistics of the whole test.
@@ -89,6 +93,70 @@ pub struct TestStats {
     pub sem: Option<f64>,
     /// (lower bound, count) per bin of the totals; ten bins over 0..max.
     pub histogram: Vec<(f64, usize)>,
+}
+
+/// Below this many sheets an item's flags are provisional: shown, but not stored in the
+/// bank as if final. Why 40: the upper and lower 27% groups then hold ⌈0.27 × 40⌉ = 11
+/// sheets each (with fewer than 10, one candidate more or less moves the discrimination
+/// index by over 0.1), and the chance spread of an item–rest correlation (standard error
+/// ≈ 1/√n) is 0.16 — at 30 sheets 0.18, at 9 sheets 0.33, twice the 0.15 threshold of
+/// [`Flag::WeakDiscrimination`]: a sound item (true r = 0.3) shows r < 0.15 about one time
+/// in three at 9 sheets, one in six at 40. More would be safer still; 40 is a round number
+/// just past the 34 that groups of 10 need, and sessions analysed together reach it.
+pub const MIN_SHEETS: usize = 40;
+
+/// Whether statistics resting on `n` sheets are too few to act on (see [`MIN_SHEETS`]).
+pub fn provisional(n: usize) -> bool {
+    n < MIN_SHEETS
+}
+
+/// Size of each of the upper and lower groups: ⌈27% of n⌉.
+pub fn group_size(n: usize) -> usize {
+    ((n as f64) * 0.27).ceil() as usize
+}
+
+/// Why the flags are provisional, in Chinese, when `provisional_items` of `items` items
+/// rest on fewer than [`MIN_SHEETS`] sheets (`smallest_n` the fewest) out of `sheets` in
+/// all; `None` when none do. An item counts only the sheets of the papers it is on, so
+/// many sheets over several forms can still leave each item short.
+pub fn sample_warning(sheets: usize, smallest_n: usize, provisional_items: usize, items: usize) -> Option<String> {
+    if provisional_items == 0 {
+        return None;
+    }
+    let why = format!(
+        "{smallest_n} 人作答时高分组、低分组各只有 {} 人，题总相关的随机误差约 ±{}，\
+         偶然因素就足以让一道好题被标记（或让有问题的题漏标）",
+        group_size(smallest_n),
+        fixed(1.0 / (smallest_n.max(1) as f64).sqrt(), 2)
+    );
+    let advice =
+        format!("请勿仅凭这些标记停用或修改试题；合并更多批次（--session 可写多次）累积到 {MIN_SHEETS} 份以上再分析");
+    Some(if provisional_items == items && sheets == smallest_n {
+        format!("样本太少：只有 {smallest_n} 份答卷，少于 {MIN_SHEETS} 份，“需复核”标记只是初步的。{why}。{advice}。")
+    } else if provisional_items == items {
+        format!(
+            "样本太少：{sheets} 份答卷分属不同试卷，每道题只统计做过它的人，\
+             每道题的作答人数都少于 {MIN_SHEETS}（最少 {smallest_n} 人），“需复核”标记只是初步的。{why}。{advice}。"
+        )
+    } else {
+        format!(
+            "样本不足：{provisional_items} 道题作答人数少于 {MIN_SHEETS}（最少 {smallest_n} 人），\
+             这些题的“需复核”标记只是初步的。{why}。{advice}。"
+        )
+    })
+}
+
+/// A figure with `decimals` decimals, for tables, reports and charts alike. Rounding can
+/// leave a negative zero (−0.001 → "-0.00"), which reads as a sign that means something;
+/// it prints as 0.
+pub fn fixed(value: f64, decimals: usize) -> String {
+    let text = format!("{value:.decimals$}");
+    if text.starts_with('-') && text[1..].chars().all(|c| c == '0' || c == '.') { text[1..].to_owned() } else { text }
+}
+
+/// [`fixed`], or "—" for a figure that is undefined.
+pub fn shown(value: Option<f64>, decimals: usize) -> String {
+    value.map(|v| fixed(v, decimals)).unwrap_or_else(|| "—".into())
 }
 
 /// The flags that follow from an item's facility and item–rest correlation: too easy
@@ -142,7 +210,7 @@ pub fn analyse(questions: &[Question], sheets: &[Sheet]) -> (TestStats, Vec<Item
     // Upper and lower 27% by total (stable: ties keep sheet order).
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| totals[b].total_cmp(&totals[a]));
-    let group = ((n as f64) * 0.27).ceil() as usize;
+    let group = group_size(n);
     let upper: Vec<usize> = order.iter().take(group).copied().collect();
     let lower: Vec<usize> = order.iter().rev().take(group).copied().collect();
 
@@ -190,6 +258,7 @@ pub fn analyse(questions: &[Question], sheets: &[Sheet]) -> (TestStats, Vec<Item
             upper_shares,
             lower_shares,
             flags,
+            provisional: provisional(n),
         });
     }
 
@@ -292,6 +361,42 @@ mod tests {
         assert!((items[1].facility - 0.5).abs() < 1e-12);
         assert!((items[1].omit_rate - 1.0 / 3.0).abs() < 1e-12);
         assert_eq!(test.max, 3.0);
+    }
+
+    #[test]
+    fn figures_never_print_negative_zero() {
+        assert_eq!(fixed(-0.001, 2), "0.00");
+        assert_eq!(fixed(-0.0, 2), "0.00");
+        assert_eq!(fixed(-0.0004, 3), "0.000");
+        assert_eq!(fixed(-0.4, 0), "0");
+        assert_eq!(fixed(-0.006, 2), "-0.01");
+        assert_eq!(fixed(0.125, 1), "0.1");
+        assert_eq!(fixed(-10.0, 2), "-10.00");
+        assert_eq!(shown(None, 2), "—");
+        assert_eq!(shown(Some(-0.0), 2), "0.00");
+    }
+
+    /// Nine sheets: every item's flags are provisional and the warning says why, with the
+    /// group size and the chance spread of a correlation at that n.
+    #[test]
+    fn small_samples_make_flags_provisional() {
+        let questions = vec![single(0), single(1)];
+        let sheets: Vec<Sheet> = (0..9)
+            .map(|i| sheet(&[if i < 5 { 1.0 } else { 0.0 }, if i % 2 == 0 { 1.0 } else { 0.0 }], &[&[0], &[1]]))
+            .collect();
+        let (_, items) = analyse(&questions, &sheets);
+        assert!(items.iter().all(|i| i.provisional));
+        let warning = sample_warning(9, 9, 2, 2).unwrap();
+        assert!(warning.contains("只有 9 份答卷") && warning.contains("各只有 3 人"), "{warning}");
+        assert!(warning.contains("±0.33") && warning.contains("40"), "{warning}");
+        let forms = sample_warning(60, 30, 90, 90).unwrap();
+        assert!(forms.contains("60 份答卷分属不同试卷") && forms.contains("最少 30 人"), "{forms}");
+        let partial = sample_warning(90, 30, 5, 90).unwrap();
+        assert!(partial.contains("5 道题") && partial.contains("最少 30 人"), "{partial}");
+        assert_eq!(sample_warning(40, 40, 0, 90), None);
+        // The threshold's own reason: 11 per group at 40 sheets, under 10 below 34.
+        assert_eq!((group_size(MIN_SHEETS), group_size(33)), (11, 9));
+        assert!(!provisional(MIN_SHEETS) && provisional(MIN_SHEETS - 1));
     }
 
     #[test]

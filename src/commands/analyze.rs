@@ -1,5 +1,10 @@
 //! `certify analyze`: item and test statistics of scored sheets, what a training school
 //! needs to improve its teaching, and the calibration written back into the bank.
+//!
+//! Guarantees: flags resting on fewer than [`analysis::MIN_SHEETS`] sheets are shown as
+//! provisional everywhere (table, JSON, HTML) with the reason in Chinese, and
+//! `--update-bank` leaves the bank's flags of such items as they were (their calibrated
+//! facility is still written); every figure prints through [`analysis::fixed`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -10,7 +15,7 @@ use super::Context;
 use super::practical::{agreement_report, plan_of, practical_status};
 use super::results::{school_summaries, session_results};
 use super::session::find_session;
-use crate::analysis::{self, Flag, ItemStats, TestStats};
+use crate::analysis::{self, Flag, ItemStats, TestStats, fixed, shown};
 use crate::answer;
 use crate::cli::AnalyzeArgs;
 use crate::clock;
@@ -81,6 +86,8 @@ struct PooledItem {
     discrimination: Option<f64>,
     omit_rate: f64,
     flags: Vec<Flag>,
+    /// The flags rest on fewer than `analysis::MIN_SHEETS` sheets: shown, not stored.
+    provisional: bool,
     /// (paper, position, upper shares, lower shares) per appearance, for choice analysis.
     appearances: Vec<Appearance>,
 }
@@ -162,6 +169,9 @@ fn pool(results: &[(&PaperModel, Vec<ItemStats>)]) -> Vec<PooledItem> {
                 discrimination,
                 omit_rate,
                 flags,
+                // Pooled n, not each paper's: the pooled figures average every appearance,
+                // so their chance spread shrinks with the sheets behind them all.
+                provisional: analysis::provisional(n),
                 appearances,
             }
         })
@@ -169,7 +179,7 @@ fn pool(results: &[(&PaperModel, Vec<ItemStats>)]) -> Vec<PooledItem> {
 }
 
 /// Per-paper test statistics combined: n-weighted where they cannot be pooled.
-fn overall(tests: &[(String, TestStats)]) -> serde_json::Value {
+fn overall(tests: &[(String, TestStats)], items: &[PooledItem]) -> serde_json::Value {
     let n: usize = tests.iter().map(|(_, t)| t.n).sum();
     let w =
         |f: &dyn Fn(&TestStats) -> Option<f64>| weighted(&tests.iter().map(|(_, t)| (f(t), t.n)).collect::<Vec<_>>());
@@ -183,7 +193,22 @@ fn overall(tests: &[(String, TestStats)]) -> serde_json::Value {
         "max": tests.iter().map(|(_, t)| t.max_score).reduce(f64::max),
         "kr20": w(&|t| t.kr20),
         "sem": w(&|t| t.sem),
+        "provisional": items.iter().any(|i| i.provisional),
+        "sample_warning": sample_warning(n, items),
     })
+}
+
+/// Why some or all flags are provisional; `None` when none are.
+fn sample_warning(sheets: usize, items: &[PooledItem]) -> Option<String> {
+    let provisional: Vec<&PooledItem> = items.iter().filter(|i| i.provisional).collect();
+    let smallest = provisional.iter().map(|i| i.n).min().unwrap_or(0);
+    analysis::sample_warning(sheets, smallest, provisional.len(), items.len())
+}
+
+/// An item's reasons for review, "（初步）" first where they rest on too few sheets.
+fn reasons(item: &PooledItem) -> String {
+    let reasons = item.flags.iter().map(Flag::label).collect::<Vec<_>>().join("；");
+    if item.provisional && !item.flags.is_empty() { format!("（初步）{reasons}") } else { reasons }
 }
 
 /// Earned and possible points per domain, for one group of sheets.
@@ -261,7 +286,7 @@ pub fn run(context: &Context, args: &AnalyzeArgs) -> Result<(), Error> {
         item_results.push((paper, items));
     }
     let items = pool(&item_results);
-    let test = overall(&tests);
+    let test = overall(&tests, &items);
 
     // Pass rates per school (whole result where sessions are given).
     let mut pass_rates = Vec::new();
@@ -320,7 +345,7 @@ pub fn run(context: &Context, args: &AnalyzeArgs) -> Result<(), Error> {
             }),
         );
     }
-    let num = |v: &serde_json::Value| v.as_f64().map(|x| format!("{x:.2}")).unwrap_or_else(|| "—".into());
+    let num = |v: &serde_json::Value| shown(v.as_f64(), 2);
     out.line(format!(
         "分析 {} 份答卷（{} 套试卷，{} 道题）：平均分 {}，标准差 {}，最高 {}，最低 {}，信度 KR-20 {}，测量标准误 {}。",
         test["n"],
@@ -333,6 +358,9 @@ pub fn run(context: &Context, args: &AnalyzeArgs) -> Result<(), Error> {
         num(&test["kr20"]),
         num(&test["sem"])
     ))?;
+    if let Some(warning) = test["sample_warning"].as_str() {
+        out.line(warning)?;
+    }
     let mut t = table(["试题", "题型", "领域", "作答人数", "难度系数", "题总相关", "区分度(27%)", "未答率", "需复核"]);
     for i in &items {
         t.add_row([
@@ -340,17 +368,25 @@ pub fn run(context: &Context, args: &AnalyzeArgs) -> Result<(), Error> {
             i.kind.label().to_owned(),
             i.domain.label().to_owned(),
             i.n.to_string(),
-            format!("{:.2}", i.facility),
-            i.item_rest.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into()),
-            i.discrimination.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into()),
-            format!("{:.0}%", i.omit_rate * 100.0),
-            i.flags.iter().map(Flag::label).collect::<Vec<_>>().join("；"),
+            fixed(i.facility, 2),
+            shown(i.item_rest, 2),
+            shown(i.discrimination, 2),
+            format!("{}%", fixed(i.omit_rate * 100.0, 0)),
+            reasons(i),
         ]);
     }
     align_right(&mut t, &[3, 4, 5, 6, 7]);
     out.table(&t)?;
     let flagged = items.iter().filter(|i| !i.flags.is_empty()).count();
-    out.line(format!("{flagged} 道题需复核。"))?;
+    let provisional = items.iter().filter(|i| !i.flags.is_empty() && i.provisional).count();
+    if provisional > 0 {
+        out.line(format!(
+            "{flagged} 道题需复核，其中 {provisional} 道作答人数少于 {} 人，标记为“（初步）”。",
+            analysis::MIN_SHEETS
+        ))?;
+    } else {
+        out.line(format!("{flagged} 道题需复核。"))?;
+    }
     out.line("")?;
     let mut header = vec!["培训机构".to_owned()];
     header.extend(domains_present.iter().map(|d| d.label().to_owned()));
@@ -359,13 +395,15 @@ pub fn run(context: &Context, args: &AnalyzeArgs) -> Result<(), Error> {
     row.extend(
         domains_present
             .iter()
-            .map(|d| overall_domains.percent(*d).map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_default()),
+            .map(|d| overall_domains.percent(*d).map(|v| format!("{}%", fixed(v * 100.0, 0))).unwrap_or_default()),
     );
     t.add_row(row);
     for (school, tally) in &school_domains {
         let mut row = vec![school.clone()];
         row.extend(
-            domains_present.iter().map(|d| tally.percent(*d).map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_default()),
+            domains_present
+                .iter()
+                .map(|d| tally.percent(*d).map(|v| format!("{}%", fixed(v * 100.0, 0))).unwrap_or_default()),
         );
         t.add_row(row);
     }
@@ -376,11 +414,18 @@ pub fn run(context: &Context, args: &AnalyzeArgs) -> Result<(), Error> {
         out.line(format!(
             "实操考评员一致性（批次 {}）：ICC(2,1) {}",
             a["session"].as_str().unwrap_or(""),
-            a["agreement"]["icc"].as_f64().map(|v| format!("{v:.3}")).unwrap_or_else(|| "—".into())
+            shown(a["agreement"]["icc"].as_f64(), 3)
         ))?;
     }
     if args.update_bank {
-        out.line(format!("已把 {} 道题的校准难度系数写回题库；{flagged} 道题标记为需复核（certify bank list --flagged）。停用与否由题库管理员决定。", items.len()))?;
+        out.line(format!("已把 {} 道题的校准难度系数写回题库；{} 道题标记为需复核（certify bank list --flagged）。停用与否由题库管理员决定。", items.len(), flagged - provisional))?;
+        let unsettled = items.iter().filter(|i| i.provisional).count();
+        if unsettled > 0 {
+            out.line(format!(
+                "{unsettled} 道题作答人数少于 {} 人：它们的初步标记没有写入题库，题库中原有的标记保持不变。",
+                analysis::MIN_SHEETS
+            ))?;
+        }
     }
     if let Some(path) = &args.html {
         out.line(format!("分析报告：{}", path.display()))?;
@@ -389,7 +434,10 @@ pub fn run(context: &Context, args: &AnalyzeArgs) -> Result<(), Error> {
 }
 
 /// Writes each item version's facility pooled over every sheet in the workspace, with its
-/// n, and the flags of this analysis. One transaction.
+/// n, and the flags of this analysis where they are final. Provisional flags are not
+/// written, and do not clear flags stored before: an earlier analysis on enough sheets
+/// outweighs a few sheets now, and `bank list --flagged` lists only flags one can act on.
+/// One transaction.
 fn update_bank(db: &mut Db, items: &[PooledItem]) -> Result<(), Error> {
     let wanted: HashSet<(String, String)> = items.iter().map(|i| (i.id.clone(), i.version.clone())).collect();
     let mut totals: HashMap<(String, String), (f64, f64, usize)> = HashMap::new();
@@ -424,6 +472,9 @@ fn update_bank(db: &mut Db, items: &[PooledItem]) -> Result<(), Error> {
         {
             tx.set_facility(&item.id, &item.version, (earned / possible * 10000.0).round() / 10000.0, Some(*n as i64))?;
         }
+        if item.provisional {
+            continue;
+        }
         let codes: Vec<String> = item
             .flags
             .iter()
@@ -457,15 +508,18 @@ fn report_html(
         "分数分布（占满分百分比）",
         &bins.iter().enumerate().map(|(b, c)| (format!("{}–{}%", b * 10, b * 10 + 10), *c)).collect::<Vec<_>>(),
     );
+    // An item everybody got right (or wrong) has no correlation: plotting it at 0 would
+    // show a weak item where there is no figure at all, so it is left off and counted.
     let scatter = charts::scatter(
         "难度系数与区分度（红点为需复核的试题）",
         "难度系数（答对比例）",
         "题总相关",
         &items
             .iter()
-            .map(|i| (i.facility, i.item_rest.unwrap_or(0.0), i.id.clone(), !i.flags.is_empty()))
+            .filter_map(|i| i.item_rest.map(|r| (i.facility, r, i.id.clone(), !i.flags.is_empty())))
             .collect::<Vec<_>>(),
     );
+    let uncorrelated = items.iter().filter(|i| i.item_rest.is_none()).count();
     let schools: Vec<String> = school_domains.keys().cloned().collect();
     let heatmap = charts::heatmap(
         "各培训机构各领域得分率",
@@ -477,10 +531,10 @@ fn report_html(
         .iter()
         .filter(|i| !i.flags.is_empty())
         .map(|i| json!({
-            "id": i.id, "stem": truncate(&i.stem, 60), "facility": format!("{:.2}", i.facility),
-            "item_rest": i.item_rest.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into()),
-            "reasons": i.flags.iter().map(Flag::label).collect::<Vec<_>>().join("；"),
-            "options": i.appearances.first().map(|a| a.options.iter().enumerate().map(|(o, name)| format!("{name}：高分组 {:.0}% / 低分组 {:.0}%", a.upper_shares.get(o).copied().unwrap_or(0.0) * 100.0, a.lower_shares.get(o).copied().unwrap_or(0.0) * 100.0)).collect::<Vec<_>>().join("；")).unwrap_or_default(),
+            "id": i.id, "stem": truncate(&i.stem, 60), "facility": fixed(i.facility, 2),
+            "item_rest": shown(i.item_rest, 2),
+            "reasons": reasons(i), "provisional": i.provisional,
+            "options": i.appearances.first().map(|a| a.options.iter().enumerate().map(|(o, name)| format!("{name}：高分组 {}% / 低分组 {}%", fixed(a.upper_shares.get(o).copied().unwrap_or(0.0) * 100.0, 0), fixed(a.lower_shares.get(o).copied().unwrap_or(0.0) * 100.0, 0))).collect::<Vec<_>>().join("；")).unwrap_or_default(),
         }))
         .collect();
     let rows: Vec<serde_json::Value> = items
@@ -488,22 +542,27 @@ fn report_html(
         .map(|i| {
             json!({
                 "id": i.id, "kind": i.kind.label(), "domain": i.domain.label(), "n": i.n,
-                "facility": format!("{:.2}", i.facility),
-                "item_rest": i.item_rest.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into()),
-                "discrimination": i.discrimination.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into()),
-                "omit": format!("{:.0}%", i.omit_rate * 100.0),
+                "facility": fixed(i.facility, 2),
+                "item_rest": shown(i.item_rest, 2),
+                "discrimination": shown(i.discrimination, 2),
+                "omit": format!("{}%", fixed(i.omit_rate * 100.0, 0)),
                 "flagged": !i.flags.is_empty(),
+                "provisional": i.provisional && !i.flags.is_empty(),
             })
         })
         .collect();
     let data = json!({
         "generated": clock::now().strftime("%Y-%m-%d %H:%M").to_string(),
         "test": test,
-        "tests": tests.iter().map(|(p, t)| json!({ "paper": p, "n": t.n, "mean": format!("{:.2}", t.mean), "sd": format!("{:.2}", t.sd), "kr20": t.kr20.map(|v| format!("{v:.3}")).unwrap_or_else(|| "—".into()), "sem": t.sem.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into()) })).collect::<Vec<_>>(),
+        "tests": tests.iter().map(|(p, t)| json!({ "paper": p, "n": t.n, "mean": fixed(t.mean, 2), "sd": fixed(t.sd, 2), "kr20": shown(t.kr20, 3), "sem": shown(t.sem, 2) })).collect::<Vec<_>>(),
+        "min_sheets": analysis::MIN_SHEETS,
+        "provisional_flagged": items.iter().filter(|i| i.provisional && !i.flags.is_empty()).count(),
+        "unlabelled": scatter.unlabelled.join("、"),
+        "uncorrelated": uncorrelated,
         "flagged": flagged,
         "items": rows,
-        "pass_rates": pass_rates.iter().map(|p| json!({ "session": p["session"], "school": p["school"], "registered": p["registered"], "sat": p["sat"], "passed": p["passed"], "rate": format!("{:.1}%", p["pass_rate"].as_f64().unwrap_or(0.0) * 100.0) })).collect::<Vec<_>>(),
-        "agreement": agreement.iter().map(|a| json!({ "session": a["session"], "icc": a["agreement"]["icc"].as_f64().map(|v| format!("{v:.3}")).unwrap_or_else(|| "—".into()) })).collect::<Vec<_>>(),
+        "pass_rates": pass_rates.iter().map(|p| json!({ "session": p["session"], "school": p["school"], "registered": p["registered"], "sat": p["sat"], "passed": p["passed"], "rate": format!("{}%", fixed(p["pass_rate"].as_f64().unwrap_or(0.0) * 100.0, 1)) })).collect::<Vec<_>>(),
+        "agreement": agreement.iter().map(|a| json!({ "session": a["session"], "icc": shown(a["agreement"]["icc"].as_f64(), 3) })).collect::<Vec<_>>(),
     });
-    render::render_report(&data, &[("histogram", histogram), ("scatter", scatter), ("heatmap", heatmap)])
+    render::render_report(&data, &[("histogram", histogram), ("scatter", scatter.svg), ("heatmap", heatmap)])
 }
