@@ -7,45 +7,48 @@
 //! from the bundled bank, a session of 100,000 fictional candidates, rehearsal answers
 //! from `certify simulate`, then times `certify score theory` and reads its peak
 //! resident memory through `/usr/bin/time`. Setup steps are timed for the record.
-//! Run with `cargo bench --bench score_theory`; exits non-zero when a target is missed.
+//! Run with `cargo bench --bench score_theory`; exits non-zero, with an error naming
+//! them, when targets are missed (or with the failing step's error when setup fails).
 
 mod common;
 
-use std::process::Command;
-
-use common::{certify_measured as certify, fictional_id};
+use anyhow::Result;
+use common::{
+    Targets, certify_measured as certify, fictional_id, file_size, json_array, json_str, parse_json, temp_dir, utf8,
+    write,
+};
 
 const BLUEPRINT: &str = include_str!("blueprint-100.toml");
 
-fn main() {
+fn main() -> Result<()> {
     let n: usize = std::env::var("BENCH_SHEETS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = temp_dir()?;
     let db = dir.path().join("bench.db");
-    let path = |name: &str| dir.path().join(name).to_str().expect("UTF-8").to_owned();
+    let path = |name: &str| utf8(&dir.path().join(name)).map(str::to_owned);
 
-    certify(&db, &["init"]);
-    std::fs::write(dir.path().join("bp.toml"), BLUEPRINT).expect("blueprint");
-    let built = Command::new(env!("CARGO_BIN_EXE_certify"))
-        .arg("--db")
-        .arg(&db)
-        .args(["build-paper", "--blueprint", &path("bp.toml"), "--forms", "2", "--seed", "1", "--json"])
-        .output()
-        .expect("build");
-    let built: serde_json::Value = serde_json::from_slice(&built.stdout).expect("build-paper JSON");
-    let papers: Vec<String> =
-        built["papers"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect();
-    certify(&db, &["session", "create", "--id", "BENCH", "--level", "四级", "--date", "2026-12-05"]);
+    certify(&db, &["init"])?;
+    write(&dir.path().join("bp.toml"), BLUEPRINT)?;
+    let (_, built) = common::certify(
+        &db,
+        &["build-paper", "--blueprint", &path("bp.toml")?, "--forms", "2", "--seed", "1", "--json"],
+    )?;
+    let built = parse_json(&built, "build-paper")?;
+    let papers = json_array(&built["papers"], "papers")?
+        .iter()
+        .map(|p| json_str(&p["id"], "papers[].id").map(str::to_owned))
+        .collect::<Result<Vec<String>>>()?;
+    certify(&db, &["session", "create", "--id", "BENCH", "--level", "四级", "--date", "2026-12-05"])?;
 
     let mut csv = String::from("准考证号,姓名,身份证号,培训机构\n");
     for i in 0..n {
         csv.push_str(&format!("B{i:07},考生{i},{},培训学校{}\n", fictional_id(i), i % 17));
     }
-    std::fs::write(dir.path().join("candidates.csv"), csv).expect("candidates");
-    let (import, _) = certify(&db, &["candidates", "import", "--session", "BENCH", &path("candidates.csv")]);
-    let (assign, _) = certify(&db, &["session", "assign", "--session", "BENCH", "--papers", &papers.join(",")]);
-    let (simulate, _) = certify(&db, &["simulate", "--session", "BENCH", "--out", &path("rehearsal")]);
+    write(&dir.path().join("candidates.csv"), csv)?;
+    let (import, _) = certify(&db, &["candidates", "import", "--session", "BENCH", &path("candidates.csv")?])?;
+    let (assign, _) = certify(&db, &["session", "assign", "--session", "BENCH", "--papers", &papers.join(",")])?;
+    let (simulate, _) = certify(&db, &["simulate", "--session", "BENCH", "--out", &path("rehearsal")?])?;
     let responses = dir.path().join("rehearsal/theory-responses.csv");
-    let size = std::fs::metadata(&responses).expect("responses").len();
+    let size = file_size(&responses)?;
     println!(
         "setup (for the record): {n} candidates imported in {:.2} s, assigned in {:.2} s, rehearsal answers written in {:.2} s ({:.1} MiB CSV)",
         import.as_secs_f64(),
@@ -54,38 +57,28 @@ fn main() {
         size as f64 / 1048576.0
     );
 
-    let (elapsed, peak) =
-        certify(&db, &["--json", "score", "theory", "--session", "BENCH", responses.to_str().unwrap()]);
+    let (elapsed, peak) = certify(&db, &["--json", "score", "theory", "--session", "BENCH", utf8(&responses)?])?;
     let seconds = elapsed.as_secs_f64();
-    let mut ok = seconds <= 5.0;
-    println!(
-        "score theory: {n} sheets × 100 items   {seconds:>7.3} s   target ≤ 5 s    {}",
-        if seconds <= 5.0 { "ok" } else { "MISSED" }
-    );
+    let mut targets = Targets::default();
+    let verdict = targets.check("score theory: time", seconds <= 5.0);
+    println!("score theory: {n} sheets × 100 items   {seconds:>7.3} s   target ≤ 5 s    {verdict}");
     match peak {
         Some(kib) => {
             let mib = kib as f64 / 1024.0;
-            ok &= mib < 200.0;
-            println!(
-                "score theory: peak resident memory        {mib:>7.1} MiB target < 200 MiB {}",
-                if mib < 200.0 { "ok" } else { "MISSED" }
-            );
+            let verdict = targets.check("score theory: peak resident memory", mib < 200.0);
+            println!("score theory: peak resident memory        {mib:>7.1} MiB target < 200 MiB {verdict}");
         }
         None => println!("score theory: peak memory not measured (/usr/bin/time is not installed)"),
     }
-    let runs: Vec<std::time::Duration> =
-        (0..3).map(|_| certify(&db, &["--json", "analyze", "--session", "BENCH"]).0).collect();
+    let runs = (0..3)
+        .map(|_| Ok(certify(&db, &["--json", "analyze", "--session", "BENCH"])?.0))
+        .collect::<Result<Vec<std::time::Duration>>>()?;
     let analyse = common::median(runs).as_secs_f64();
-    ok &= analyse <= 2.0;
-    println!(
-        "analyze: {n} sheets × 100 items (median of 3) {analyse:>7.3} s   target ≤ 2 s    {}",
-        if analyse <= 2.0 { "ok" } else { "MISSED" }
-    );
-    let (_, peak) = certify(&db, &["--json", "analyze", "--session", "BENCH"]);
+    let verdict = targets.check("analyze: time", analyse <= 2.0);
+    println!("analyze: {n} sheets × 100 items (median of 3) {analyse:>7.3} s   target ≤ 2 s    {verdict}");
+    let (_, peak) = certify(&db, &["--json", "analyze", "--session", "BENCH"])?;
     if let Some(kib) = peak {
         println!("analyze: peak resident memory (for the record) {:.1} MiB", kib as f64 / 1024.0);
     }
-    if !ok {
-        std::process::exit(1);
-    }
+    targets.finish()
 }

@@ -1,9 +1,12 @@
-//! Helpers shared by the benchmarks that drive the release binary.
+//! Helpers shared by the benchmarks that drive the release binary. They fail with
+//! `anyhow` errors that say what was being done, for the benches to pass on with `?`.
 #![allow(dead_code)]
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
 
 /// A fictional ID number with a valid check character (area 990101 belongs to no
 /// region), distinct for every `n` below 6,720,000.
@@ -11,25 +14,25 @@ pub fn fictional_id(n: usize) -> String {
     let day = 19800101 + (n % 28) as u32 + 100 * ((n / 28) % 12) as u32 + 10000 * ((n / 336) % 20) as u32;
     let first17 = format!("990101{day}{:03}", (n / 6720) % 1000);
     let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17.chars().zip(weights).map(|(c, w)| c.to_digit(10).unwrap() * w).sum();
+    let sum: u32 = first17.bytes().zip(weights).map(|(digit, w)| u32::from(digit - b'0') * w).sum();
     format!("{first17}{}", b"10X98765432"[(sum % 11) as usize] as char)
 }
 
-/// Runs the release binary on `db`; returns the wall time and stdout. Panics on failure.
-pub fn certify(db: &Path, args: &[&str]) -> (Duration, Vec<u8>) {
+/// Runs the release binary on `db`; returns the wall time and stdout. Fails, with the
+/// binary's stderr, when it cannot be started or exits non-zero.
+pub fn certify(db: &Path, args: &[&str]) -> Result<(Duration, Vec<u8>)> {
     let start = Instant::now();
-    let output =
-        Command::new(env!("CARGO_BIN_EXE_certify")).arg("--db").arg(db).args(args).output().expect("run certify");
+    let output = Command::new(env!("CARGO_BIN_EXE_certify")).arg("--db").arg(db).args(args).output();
     let elapsed = start.elapsed();
-    assert!(output.status.success(), "certify {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    (elapsed, output.stdout)
+    let output = succeeded(output, args)?;
+    Ok((elapsed, output.stdout))
 }
 
 /// Like [`certify`], also reading the peak resident memory (KiB) through /usr/bin/time.
-pub fn certify_measured(db: &Path, args: &[&str]) -> (Duration, Option<u64>) {
+pub fn certify_measured(db: &Path, args: &[&str]) -> Result<(Duration, Option<u64>)> {
     let timer = Path::new("/usr/bin/time");
     if !timer.exists() {
-        return (certify(db, args).0, None);
+        return Ok((certify(db, args)?.0, None));
     }
     let start = Instant::now();
     let output = Command::new(timer)
@@ -38,12 +41,58 @@ pub fn certify_measured(db: &Path, args: &[&str]) -> (Duration, Option<u64>) {
         .arg("--db")
         .arg(db)
         .args(args)
-        .output()
-        .expect("run certify");
+        .output();
     let elapsed = start.elapsed();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "certify {args:?}: {stderr}");
-    (elapsed, stderr.lines().last().and_then(|l| l.trim().parse().ok()))
+    let output = succeeded(output, args)?;
+    let peak = String::from_utf8_lossy(&output.stderr).lines().last().and_then(|l| l.trim().parse().ok());
+    Ok((elapsed, peak))
+}
+
+/// The output of `certify args`, or an error when it did not start or exited non-zero.
+fn succeeded(output: std::io::Result<Output>, args: &[&str]) -> Result<Output> {
+    let output = output.with_context(|| format!("starting certify {args:?}"))?;
+    if !output.status.success() {
+        bail!("certify {args:?} failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr).trim_end());
+    }
+    Ok(output)
+}
+
+/// A temporary directory for one benchmark's workspace and files, removed on drop.
+pub fn temp_dir() -> Result<tempfile::TempDir> {
+    tempfile::tempdir().context("creating a temporary directory")
+}
+
+/// `path` as a command-line argument.
+pub fn utf8(path: &Path) -> Result<&str> {
+    path.to_str().with_context(|| format!("path {} is not valid UTF-8", path.display()))
+}
+
+/// Writes a generated input file.
+pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))
+}
+
+/// The size of a file in bytes.
+pub fn file_size(path: &Path) -> Result<u64> {
+    Ok(std::fs::metadata(path).with_context(|| format!("reading the size of {}", path.display()))?.len())
+}
+
+/// Parses the `--json` output of a certify command; `what` names it in the error.
+pub fn parse_json(stdout: &[u8], what: &str) -> Result<serde_json::Value> {
+    serde_json::from_slice(stdout).with_context(|| format!("parsing the JSON output of {what}"))
+}
+
+/// A string in certify's JSON output; `what` names the field in the error.
+pub fn json_str<'a>(value: &'a serde_json::Value, what: &str) -> Result<&'a str> {
+    value.as_str().with_context(|| format!("{what} is missing or not a string in certify's JSON output"))
+}
+
+/// An array in certify's JSON output; `what` names the field in the error.
+pub fn json_array<'a>(value: &'a serde_json::Value, what: &str) -> Result<&'a [serde_json::Value]> {
+    value
+        .as_array()
+        .map(Vec::as_slice)
+        .with_context(|| format!("{what} is missing or not an array in certify's JSON output"))
 }
 
 pub fn median(mut runs: Vec<Duration>) -> Duration {
@@ -51,11 +100,37 @@ pub fn median(mut runs: Vec<Duration>) -> Duration {
     runs[runs.len() / 2]
 }
 
-/// Prints one line of a benchmark report; returns whether the target was met.
-pub fn verdict(name: &str, value: f64, target: f64, unit: &str) -> bool {
-    let met = value <= target;
-    println!("{name:<52} {value:>9.3} {unit:<3} target ≤ {target} {unit:<3} {}", if met { "ok" } else { "MISSED" });
-    met
+/// The targets a benchmark checks, remembering the missed ones so that `main` can end
+/// with an error naming them (exit status 1).
+#[derive(Default)]
+pub struct Targets {
+    missed: Vec<String>,
+}
+
+impl Targets {
+    /// Records whether the target `name` was met; returns the verdict for the report line.
+    pub fn check(&mut self, name: &str, met: bool) -> &'static str {
+        if met {
+            "ok"
+        } else {
+            self.missed.push(name.trim().to_owned());
+            "MISSED"
+        }
+    }
+
+    /// Prints one line of a benchmark report and records its verdict.
+    pub fn verdict(&mut self, name: &str, value: f64, target: f64, unit: &str) {
+        let verdict = self.check(name, value <= target);
+        println!("{name:<52} {value:>9.3} {unit:<3} target ≤ {target} {unit:<3} {verdict}");
+    }
+
+    /// Ok when every target was met, otherwise an error listing the missed ones.
+    pub fn finish(self) -> Result<()> {
+        if self.missed.is_empty() {
+            return Ok(());
+        }
+        bail!("{} target(s) missed: {}", self.missed.len(), self.missed.join("; "))
+    }
 }
 
 const DOMAINS: [&str; 8] =
