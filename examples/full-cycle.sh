@@ -26,7 +26,7 @@ step "1. 建立工作区（载入内置题库）"
 certify init --org-code 0001 --org-name "示例职业技能等级认定中心" --province 11 --site 000001
 
 step "2. 按保育师四级组卷方案生成 A、B 两套试卷"
-certify build-paper --blueprint "$here/blueprints/baoyushi-4.toml" --seed 2026 --out "$work/试卷" --json > build.json
+certify build-paper --blueprint "$here/blueprints/baoyushi-4.toml" --seed 2026 --out "$work" --json > build.json
 papers=$(grep -oE 'P-[0-9]{8}-[0-9]{4}-[A-Z]+' build.json | sort -u | paste -sd, -)
 echo "试卷：$papers"
 

@@ -500,12 +500,16 @@ pub struct BuildPaperArgs {
     /// 随机种子；相同题库、方案和种子生成完全相同的试卷。不写则随机生成并记录
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
-    /// 输出文件夹：每套试卷一个子文件夹，内有试卷、答题卡、答案与解析（HTML）和 paper.json
+    /// 输出文件夹：试卷和答题卡写入其中的「试卷/试卷编号/」（可交印刷厂），
+    /// 答案与解析和 paper.json 写入「考务机密/试卷编号/」（考务人员保管）
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// 同时用 Chromium 生成 PDF（需安装 chromium-headless-shell 和 fonts-noto-cjk）
     #[arg(long, requires = "out")]
     pub pdf: bool,
+    /// 答题卡上准考证号的格数（默认 12；试卷已分配给批次时按该批次的准考证号位数）
+    #[arg(long, value_name = "N", value_parser = parse_exam_no_digits)]
+    pub exam_no_digits: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -545,12 +549,15 @@ pub struct PaperRenderArgs {
     /// 试卷编号，如 P-20261122-0001-A
     #[arg(value_name = "PAPER_ID")]
     pub id: String,
-    /// 输出文件夹
+    /// 输出文件夹：试卷和答题卡写入「试卷/试卷编号/」，答案与解析和 paper.json 写入「考务机密/试卷编号/」
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// 同时用 Chromium 生成 PDF
     #[arg(long)]
     pub pdf: bool,
+    /// 答题卡上准考证号的格数（试卷已分配给批次时按该批次的准考证号位数；否则用此值，默认 12）
+    #[arg(long, value_name = "N", value_parser = parse_exam_no_digits)]
+    pub exam_no_digits: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -850,6 +857,13 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
 
 fn parse_level(text: &str) -> Result<Level, String> {
     vocabulary_parser(text, Level::parse, Level::accepted)
+}
+
+fn parse_exam_no_digits(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=30).contains(&n) => Ok(n),
+        _ => Err("应为 1 到 30 之间的整数（准考证号的位数）".to_owned()),
+    }
 }
 
 fn parse_difficulty(text: &str) -> Result<Difficulty, String> {

@@ -5,7 +5,9 @@
 //! Guarantees: templates are built into the binary and registered by name with an
 //! `.html` extension, so every value is HTML-escaped (a stem containing `<` prints as
 //! text); documents are rendered from a stored paper only, so `build-paper` and
-//! `paper render` give byte-identical files.
+//! `paper render` give byte-identical files for the same exam-number width. Each paper
+//! document names the folder it belongs in ([`CANDIDATE_FOLDER`] or [`KEY_FOLDER`]), so
+//! no caller can put the key among what goes to the print shop.
 
 pub mod charts;
 pub mod pdf;
@@ -36,9 +38,20 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-/// The documents of one paper: (file name, HTML).
-pub const PAPER_DOCUMENTS: [(&str, &str); 3] =
-    [("试卷.html", "booklet.html"), ("答题卡.html", "answer_sheet.html"), ("答案与解析.html", "key.html")];
+/// Where candidate-facing documents go: what a print shop may see.
+pub const CANDIDATE_FOLDER: &str = "试卷";
+/// Where the key goes: kept by the exam office, never handed to a print shop.
+pub const KEY_FOLDER: &str = "考务机密";
+
+/// The documents of one paper: (folder, file name, template).
+pub const PAPER_DOCUMENTS: [(&str, &str, &str); 3] = [
+    (CANDIDATE_FOLDER, "试卷.html", "booklet.html"),
+    (CANDIDATE_FOLDER, "答题卡.html", "answer_sheet.html"),
+    (KEY_FOLDER, "答案与解析.html", "key.html"),
+];
+
+/// Boxes for the exam number on the answer sheet when no session says otherwise.
+pub const DEFAULT_EXAM_NO_DIGITS: usize = 12;
 
 #[derive(Serialize)]
 struct PrintOption {
@@ -183,9 +196,12 @@ fn print_paper(paper: &PaperView) -> PrintPaper {
     }
 }
 
-/// Renders one document of `paper` with the template `template`.
-pub fn render_paper(paper: &PaperView, template: &str) -> Result<String, Error> {
-    let context = minijinja::Value::from(minijinja::value::Serde(serde_json::json!({ "paper": print_paper(paper) })));
+/// Renders one document of `paper` with the template `template`; the answer sheet gets
+/// `exam_no_digits` boxes for the exam number.
+pub fn render_paper(paper: &PaperView, template: &str, exam_no_digits: usize) -> Result<String, Error> {
+    let context = minijinja::Value::from(minijinja::value::Serde(
+        serde_json::json!({ "paper": print_paper(paper), "exam_no_digits": exam_no_digits }),
+    ));
     TEMPLATES
         .get_template(template)
         .and_then(|t| t.render(context))
