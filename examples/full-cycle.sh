@@ -26,7 +26,7 @@ step "1. 建立工作区（载入内置题库）"
 certify init --org-code 0001 --org-name "示例职业技能等级认定中心" --province 11 --site 000001
 
 step "2. 按保育师四级组卷方案生成 A、B 两套试卷"
-certify build-paper --blueprint "$here/blueprints/baoyushi-4.toml" --seed 2026 --out "$work/试卷" --json > build.json
+certify build-paper --blueprint "$here/blueprints/baoyushi-4.toml" --seed 2026 --out "$work" --json > build.json
 papers=$(grep -oE 'P-[0-9]{8}-[0-9]{4}-[A-Z]+' build.json | sort -u | paste -sd, -)
 echo "试卷：$papers"
 
@@ -38,6 +38,12 @@ certify candidates import --session "$session" "$here/candidates.csv"
 
 step "4. 分配试卷（按准考证号轮流发 A、B 卷）"
 certify session assign --session "$session" --papers "$papers"
+echo "试卷和答题卡在 $work/试卷/（可交印刷厂），答案与解析在 $work/考务机密/（不要外发）"
+
+step "4a. 分配考场和座位，输出准考证和签到表（加 .pdf 扩展名则用 Chromium 生成 PDF）"
+certify session rooms --session "$session" --size 30
+certify session tickets --session "$session" --out "$work/准考证.html"
+certify session sign-in --session "$session" --out "$work/签到表.html"
 
 step "5. 实操抽签（每人 1 个护理任务、1 个学前任务）"
 certify practical draw --session "$session" --seed 2026

@@ -192,15 +192,18 @@ pub enum CertificatesCommand {
         #[arg(long, value_name = "TEXT")]
         reason: String,
     },
-    /// 输出证书页面（HTML，含二维码；--pdf 同时生成 PDF）
+    /// 输出证书页面（含二维码、照片处和盖章处）：一张证书，或 --session 批次的全部有效证书（一个文件，每页一张）
     Render {
         /// 证书编号
-        #[arg(value_name = "NUMBER")]
-        number: String,
-        /// 输出文件（.html）
+        #[arg(value_name = "NUMBER", required_unless_present = "session", conflicts_with = "session")]
+        number: Option<String>,
+        /// 输出该批次的全部有效证书
+        #[arg(long, value_name = "ID")]
+        session: Option<String>,
+        /// 输出文件：.html，或 .pdf（用 Chromium 生成）
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
-        /// 同时用 Chromium 生成 PDF
+        /// 输出 .html 时同时用 Chromium 生成同名 PDF
         #[arg(long)]
         pdf: bool,
     },
@@ -373,6 +376,20 @@ pub enum SessionCommand {
     },
     /// 给考生分配试卷：按准考证号顺序轮流发 A、B 卷，相邻考生拿到不同的卷
     Assign(SessionAssignArgs),
+    /// 分配考场和座位：按准考证号顺序排满第 1 考场再排第 2 考场；名单里有「考场」「座位号」列时按名单；
+    /// 并按每考场至少 2 名、每 15 名考生至少 1 名算出所需监考员
+    Rooms {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+        /// 每个考场的座位数（1–100）；名单里已有考场和座位号时可不写
+        #[arg(long, value_name = "N")]
+        size: Option<usize>,
+    },
+    /// 输出准考证（A4 每页两张）：照片框、准考证号、姓名、身份证号、考试时间、考场、座位、考场规则和二维码
+    Tickets(SessionDocumentArgs),
+    /// 输出签到表（每考场一份，前面附本考场座位表）：签名栏、缺考和违纪勾选框、监考员签名
+    SignIn(SessionDocumentArgs),
     /// 设置或更换批次的实操考核方案（抽签前）
     SetPractical {
         /// 批次编号
@@ -382,6 +399,25 @@ pub enum SessionCommand {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SessionDocumentArgs {
+    /// 批次编号
+    #[arg(long, value_name = "ID")]
+    pub session: String,
+    /// 输出文件：.pdf（用 Chromium 生成）或 .html
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// 印完整身份证号（默认打码）
+    #[arg(long)]
+    pub full_id: bool,
+    /// 理论考试时间，印在准考证上，如 "2026-12-05 09:00–10:30"
+    #[arg(long, value_name = "TEXT")]
+    pub theory_time: Option<String>,
+    /// 实操考核时间，印在准考证上，如 "2026-12-05 13:30 起"
+    #[arg(long, value_name = "TEXT")]
+    pub practical_time: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -500,12 +536,16 @@ pub struct BuildPaperArgs {
     /// 随机种子；相同题库、方案和种子生成完全相同的试卷。不写则随机生成并记录
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
-    /// 输出文件夹：每套试卷一个子文件夹，内有试卷、答题卡、答案与解析（HTML）和 paper.json
+    /// 输出文件夹：试卷和答题卡写入其中的「试卷/试卷编号/」（可交印刷厂），
+    /// 答案与解析和 paper.json 写入「考务机密/试卷编号/」（考务人员保管）
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// 同时用 Chromium 生成 PDF（需安装 chromium-headless-shell 和 fonts-noto-cjk）
     #[arg(long, requires = "out")]
     pub pdf: bool,
+    /// 答题卡上准考证号的格数（默认 12；试卷已分配给批次时按该批次的准考证号位数）
+    #[arg(long, value_name = "N", value_parser = parse_exam_no_digits)]
+    pub exam_no_digits: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -545,12 +585,15 @@ pub struct PaperRenderArgs {
     /// 试卷编号，如 P-20261122-0001-A
     #[arg(value_name = "PAPER_ID")]
     pub id: String,
-    /// 输出文件夹
+    /// 输出文件夹：试卷和答题卡写入「试卷/试卷编号/」，答案与解析和 paper.json 写入「考务机密/试卷编号/」
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// 同时用 Chromium 生成 PDF
     #[arg(long)]
     pub pdf: bool,
+    /// 答题卡上准考证号的格数（试卷已分配给批次时按该批次的准考证号位数；否则用此值，默认 12）
+    #[arg(long, value_name = "N", value_parser = parse_exam_no_digits)]
+    pub exam_no_digits: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -850,6 +893,13 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
 
 fn parse_level(text: &str) -> Result<Level, String> {
     vocabulary_parser(text, Level::parse, Level::accepted)
+}
+
+fn parse_exam_no_digits(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=30).contains(&n) => Ok(n),
+        _ => Err("应为 1 到 30 之间的整数（准考证号的位数）".to_owned()),
+    }
 }
 
 fn parse_difficulty(text: &str) -> Result<Difficulty, String> {

@@ -29,6 +29,7 @@ pub mod rng;
 pub mod roster;
 pub mod rubric;
 pub mod scoring;
+pub mod seating;
 pub mod settings;
 pub mod spreadsheet;
 pub mod vocabulary;

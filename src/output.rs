@@ -118,6 +118,16 @@ pub fn progress(length: u64, message: &'static str) -> ProgressBar {
     bar
 }
 
+/// A spinner on stderr saying what is being done, for work of unknown length (a browser
+/// printing a PDF); hidden when stderr is not a terminal, like [`progress`].
+pub fn spinner(message: String) -> ProgressBar {
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"));
+    spinner.set_message(message);
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner
+}
+
 /// Cuts text to at most `width` display columns, marking the cut with "…".
 pub fn truncate(text: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthChar;

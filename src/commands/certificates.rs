@@ -40,7 +40,15 @@ pub fn run(context: &Context, command: &CertificatesCommand) -> Result<(), Error
         CertificatesCommand::Revoke { number, reason } => revoke(context, number, reason),
         CertificatesCommand::Reissue { number, reason, key } => reissue(context, number, reason, key.as_deref()),
         CertificatesCommand::Revocations { out, key } => revocations(context, out, key.as_deref()),
-        CertificatesCommand::Render { number, out, pdf } => render_certificate(context, number, out, *pdf),
+        CertificatesCommand::Render { number: Some(number), out, pdf, .. } => {
+            render_certificate(context, number, out, *pdf)
+        }
+        CertificatesCommand::Render { session: Some(session), out, pdf, .. } => {
+            render_session(context, session, out, *pdf)
+        }
+        CertificatesCommand::Render { .. } => {
+            Err(Error::user("请写证书编号，或用 --session 批次编号 输出整个批次的证书"))
+        }
     }
 }
 
@@ -447,14 +455,60 @@ fn revoke(context: &Context, number: &str, reason: &str) -> Result<(), Error> {
     ))
 }
 
+/// Writes certificate pages to `path` (.html or .pdf); `also_pdf` prints an .html again
+/// to a PDF beside it, as `--pdf` always did.
+fn write_pages(path: &Path, html: &str, also_pdf: bool) -> Result<(), Error> {
+    let pdf_out = render::pdf::extension(path)? == "pdf";
+    render::pdf::write_document(path, html)?;
+    if also_pdf && !pdf_out {
+        render::pdf::print(path, &path.with_extension("pdf"))?;
+    }
+    Ok(())
+}
+
+/// Every valid certificate of a session in one file (one Chromium run for a PDF), a
+/// page each.
+fn render_session(context: &Context, session_id: &str, path: &Path, also_pdf: bool) -> Result<(), Error> {
+    render::pdf::extension(path)?;
+    let db = context.existing()?;
+    let session = find_session(&db, session_id)?;
+    let all = db.certificates(Some(&session.id))?;
+    let valid: Vec<&CertificateRow> = all.iter().filter(|c| c.status == "valid").collect();
+    if valid.is_empty() {
+        return Err(Error::user(format!(
+            "批次 {} 没有有效证书；先运行 certify certificates issue --session {}",
+            session.id, session.id
+        )));
+    }
+    let bar = crate::output::progress(valid.len() as u64, "正在生成证书页面");
+    let mut pages = Vec::with_capacity(valid.len());
+    for c in &valid {
+        pages.push(render::certificate_page(c)?);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let html = render::render_certificates(pages)?;
+    write_pages(path, &html, also_pdf)?;
+    let out = context.out;
+    out.json(&json!({
+        "session": session.id,
+        "out": path.display().to_string(),
+        "certificates": valid.iter().map(|c| c.number.as_str()).collect::<Vec<_>>(),
+        "skipped_revoked": all.len() - valid.len(),
+    }))?;
+    out.line(format!("已输出批次 {} 的 {} 张证书到 {}（每页一张）", session.id, valid.len(), path.display()))?;
+    if all.len() > valid.len() {
+        out.line(format!("已撤销的 {} 张证书没有输出。", all.len() - valid.len()))?;
+    }
+    Ok(())
+}
+
 fn render_certificate(context: &Context, number: &str, path: &Path, pdf: bool) -> Result<(), Error> {
+    render::pdf::extension(path)?;
     let db = context.existing()?;
     let c = find_certificate(&db, number)?;
     let html = render::render_certificate(&c)?;
-    write_file_atomically(path, html.as_bytes())?;
-    if pdf {
-        render::pdf::print(path, &path.with_extension("pdf"))?;
-    }
+    write_pages(path, &html, pdf)?;
     let out = context.out;
     out.json(&json!({
         "number": c.number,

@@ -10,6 +10,7 @@ mod analyze;
 mod bank;
 mod blueprint;
 mod certificates;
+mod documents;
 mod init;
 mod keys;
 mod paper;

@@ -14,7 +14,7 @@ use crate::db::{NewBuild, NewPaper, NewPaperItem, PaperRead, PaperView, SessionR
 use crate::error::{Error, io_error};
 use crate::import::format_number;
 use crate::output::{align_right, note, table, truncate};
-use crate::render::{self, PAPER_DOCUMENTS, pdf};
+use crate::render::{self, CANDIDATE_FOLDER, DEFAULT_EXAM_NO_DIGITS, KEY_FOLDER, PAPER_DOCUMENTS, pdf};
 use crate::rng;
 use crate::spreadsheet::write_file_atomically;
 use crate::vocabulary::{Difficulty, Domain, Kind};
@@ -43,20 +43,33 @@ fn prepare_out(dir: &Path, pdf_wanted: bool) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes the documents of `paper` into `dir/<paper id>/`; returns that folder.
-fn write_documents(paper: &PaperView, dir: &Path, pdf_wanted: bool) -> Result<PathBuf, Error> {
-    let folder = dir.join(&paper.id);
-    for (file, template) in PAPER_DOCUMENTS {
-        let html = render::render_paper(paper, template)?;
-        let path = folder.join(file);
+/// Where one paper's documents went: candidate-facing files, and the key.
+struct Written {
+    papers: PathBuf,
+    key: PathBuf,
+}
+
+/// Writes the documents of `paper`: booklet and answer sheet into `dir/试卷/<paper id>/`,
+/// the key and `paper.json` (which holds the key) into `dir/考务机密/<paper id>/`.
+fn write_documents(paper: &PaperView, dir: &Path, pdf_wanted: bool, digits: usize) -> Result<Written, Error> {
+    let folder = |name: &str| dir.join(name).join(&paper.id);
+    for (place, file, template) in PAPER_DOCUMENTS {
+        let html = render::render_paper(paper, template, digits)?;
+        let path = folder(place).join(file);
         write_file_atomically(&path, html.as_bytes())?;
         if pdf_wanted {
             pdf::print(&path, &path.with_extension("pdf"))?;
         }
     }
     let json = serde_json::to_vec_pretty(&render::paper_json(paper)).map_err(std::io::Error::from)?;
-    write_file_atomically(&folder.join("paper.json"), &json)?;
-    Ok(folder)
+    write_file_atomically(&folder(KEY_FOLDER).join("paper.json"), &json)?;
+    Ok(Written { papers: folder(CANDIDATE_FOLDER), key: folder(KEY_FOLDER) })
+}
+
+/// Boxes for the exam number: as long as the longest exam number of the sessions the
+/// paper is assigned to, when there are any; otherwise the flag, or the default.
+fn exam_no_digits(db: &impl SessionRead, paper: &str, flag: Option<usize>) -> Result<usize, Error> {
+    Ok(db.longest_exam_no_for_paper(paper)?.or(flag).unwrap_or(DEFAULT_EXAM_NO_DIGITS))
 }
 
 /// A paper in the JSON contract of `build-paper` and `paper show`.
@@ -149,7 +162,9 @@ pub fn build(context: &Context, args: &BuildPaperArgs) -> Result<(), Error> {
     let mut folders = Vec::new();
     if let Some(out) = &args.out {
         for paper in &stored {
-            folders.push(write_documents(paper, out, args.pdf)?);
+            // A new paper is in no session yet: only the flag can say how long numbers are.
+            let digits = args.exam_no_digits.unwrap_or(DEFAULT_EXAM_NO_DIGITS);
+            folders.push(write_documents(paper, out, args.pdf, digits)?);
         }
     }
     tx.commit()?;
@@ -172,11 +187,12 @@ pub fn build(context: &Context, args: &BuildPaperArgs) -> Result<(), Error> {
     out.line(format!("随机种子 {seed}：用相同题库和方案加 --seed {seed} 可重新生成完全相同的试卷。"))?;
     out.line("")?;
     out.table(&report_table(&reports))?;
-    for folder in &folders {
+    for written in &folders {
         out.line(format!(
-            "已写入 {}（试卷、答题卡、答案与解析{}、paper.json）",
-            folder.display(),
-            if args.pdf { "，含 PDF" } else { "" }
+            "已写入 {}（试卷、答题卡{}，可交印刷厂）和 {}（答案与解析、paper.json，考务机密，不要交印刷厂）",
+            written.papers.display(),
+            if args.pdf { "，含 PDF" } else { "" },
+            written.key.display()
         ))?;
     }
     if args.out.is_none() {
@@ -338,9 +354,19 @@ fn show(context: &Context, id: &str) -> Result<(), Error> {
 
 fn render_command(context: &Context, args: &PaperRenderArgs) -> Result<(), Error> {
     let paper = find_paper(context, &args.id)?;
+    let digits = exam_no_digits(&context.existing()?, &paper.id, args.exam_no_digits)?;
     prepare_out(&args.out, args.pdf)?;
-    let folder = write_documents(&paper, &args.out, args.pdf)?;
+    let written = write_documents(&paper, &args.out, args.pdf, digits)?;
     let out = context.out;
-    out.json(&json!({ "paper": paper.id, "out": folder.display().to_string() }))?;
-    out.line(format!("已写入 {}", folder.display()))
+    out.json(&json!({
+        "paper": paper.id,
+        "out": written.papers.display().to_string(),
+        "key_out": written.key.display().to_string(),
+        "exam_no_digits": digits,
+    }))?;
+    out.line(format!(
+        "已写入 {}（试卷、答题卡，可交印刷厂）和 {}（答案与解析，考务机密）",
+        written.papers.display(),
+        written.key.display()
+    ))
 }

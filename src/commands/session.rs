@@ -23,6 +23,9 @@ pub fn run(context: &Context, command: &SessionCommand) -> Result<(), Error> {
         SessionCommand::List => list(context),
         SessionCommand::Show { id, full_id } => show(context, id, *full_id),
         SessionCommand::Assign(args) => assign(context, args),
+        SessionCommand::Rooms { session, size } => super::documents::rooms(context, session, *size),
+        SessionCommand::Tickets(args) => super::documents::tickets(context, args),
+        SessionCommand::SignIn(args) => super::documents::sign_in(context, args),
         SessionCommand::SetPractical { session, file } => set_practical(context, session, file),
     }
 }

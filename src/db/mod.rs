@@ -17,6 +17,7 @@ mod bank;
 mod certificates;
 mod papers;
 mod practical;
+mod rooms;
 mod sessions;
 mod settings;
 
@@ -33,6 +34,7 @@ pub use self::papers::{NewBuild, NewPaper, NewPaperItem, PaperItemView, PaperRea
 pub use self::practical::{
     DrawRow, GradeRow, NewDraw, NewGrade, NewResolution, PracticalRead, Resolution, RubricRow, RubricState,
 };
+pub use self::rooms::RoomsRead;
 pub use self::sessions::{
     CandidateRow, KeyChange, NewCandidate, NewSession, NewSheet, RawSheet, SessionRead, SessionRow, SheetRow,
     exam_order,

@@ -191,6 +191,18 @@ pub trait SessionRead: Read + Sized {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The length (in characters) of the longest exam number among the candidates of the
+    /// sessions a paper is assigned to; `None` when it is assigned to none.
+    fn longest_exam_no_for_paper(&self, paper: &str) -> Result<Option<usize>, Error> {
+        let longest: Option<i64> = self.conn().query_row(
+            "SELECT MAX(LENGTH(c.exam_no)) FROM candidates c JOIN session_papers p ON p.session_id = c.session_id \
+             WHERE p.paper_id = ?1",
+            [paper],
+            |r| r.get(0),
+        )?;
+        Ok(longest.map(|n| n as usize))
+    }
+
     /// Paper and total of every sheet in force, by exam number (without the answers,
     /// which results never need).
     fn sheet_totals(&self, session: &str) -> Result<HashMap<String, (String, f64)>, Error> {

@@ -1,4 +1,5 @@
-//! SQL for workspace settings.
+//! SQL for workspace settings. Room plans share the table (see [`super::rooms`]) but
+//! are not settings a person edits, so [`SettingsRead::settings`] leaves them out.
 
 use rusqlite::{OptionalExtension, params};
 
@@ -11,8 +12,10 @@ pub trait SettingsRead: Read {
     }
 
     fn settings(&self) -> Result<Vec<(String, String)>, Error> {
-        let mut statement = self.conn().prepare("SELECT key, value FROM settings ORDER BY key")?;
-        let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let mut statement = self
+            .conn()
+            .prepare("SELECT key, value FROM settings WHERE substr(key, 1, length(?1)) <> ?1 ORDER BY key")?;
+        let rows = statement.query_map([super::rooms::ROOMS_PREFIX], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

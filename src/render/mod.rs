@@ -5,7 +5,9 @@
 //! Guarantees: templates are built into the binary and registered by name with an
 //! `.html` extension, so every value is HTML-escaped (a stem containing `<` prints as
 //! text); documents are rendered from a stored paper only, so `build-paper` and
-//! `paper render` give byte-identical files.
+//! `paper render` give byte-identical files for the same exam-number width. Each paper
+//! document names the folder it belongs in ([`CANDIDATE_FOLDER`] or [`KEY_FOLDER`]), so
+//! no caller can put the key among what goes to the print shop.
 
 pub mod charts;
 pub mod pdf;
@@ -30,15 +32,28 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("key.html", include_str!("templates/key.html")),
         ("certificate.html", include_str!("templates/certificate.html")),
         ("analysis.html", include_str!("templates/analysis.html")),
+        ("tickets.html", include_str!("templates/tickets.html")),
+        ("sign_in.html", include_str!("templates/sign_in.html")),
     ] {
         env.add_template(name, source).expect("built-in template parses");
     }
     env
 });
 
-/// The documents of one paper: (file name, HTML).
-pub const PAPER_DOCUMENTS: [(&str, &str); 3] =
-    [("试卷.html", "booklet.html"), ("答题卡.html", "answer_sheet.html"), ("答案与解析.html", "key.html")];
+/// Where candidate-facing documents go: what a print shop may see.
+pub const CANDIDATE_FOLDER: &str = "试卷";
+/// Where the key goes: kept by the exam office, never handed to a print shop.
+pub const KEY_FOLDER: &str = "考务机密";
+
+/// The documents of one paper: (folder, file name, template).
+pub const PAPER_DOCUMENTS: [(&str, &str, &str); 3] = [
+    (CANDIDATE_FOLDER, "试卷.html", "booklet.html"),
+    (CANDIDATE_FOLDER, "答题卡.html", "answer_sheet.html"),
+    (KEY_FOLDER, "答案与解析.html", "key.html"),
+];
+
+/// Boxes for the exam number on the answer sheet when no session says otherwise.
+pub const DEFAULT_EXAM_NO_DIGITS: usize = 12;
 
 #[derive(Serialize)]
 struct PrintOption {
@@ -183,13 +198,13 @@ fn print_paper(paper: &PaperView) -> PrintPaper {
     }
 }
 
-/// Renders one document of `paper` with the template `template`.
-pub fn render_paper(paper: &PaperView, template: &str) -> Result<String, Error> {
-    let context = minijinja::Value::from(minijinja::value::Serde(serde_json::json!({ "paper": print_paper(paper) })));
-    TEMPLATES
-        .get_template(template)
-        .and_then(|t| t.render(context))
-        .map_err(|e| Error::user(format!("无法生成 {template}：{e}")))
+/// Renders one document of `paper` with the template `template`; the answer sheet gets
+/// `exam_no_digits` boxes for the exam number.
+pub fn render_paper(paper: &PaperView, template: &str, exam_no_digits: usize) -> Result<String, Error> {
+    let context = minijinja::Value::from(minijinja::value::Serde(
+        serde_json::json!({ "paper": print_paper(paper), "exam_no_digits": exam_no_digits }),
+    ));
+    render_document(template, &format!(" {template}"), context)
 }
 
 /// `paper.json` for online delivery: the paper with options in printed order and the key.
@@ -235,17 +250,23 @@ pub fn paper_items_json(paper: &PaperView) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// The printable certificate page: holder, level, scores, number, date, issuer, and a
-/// QR code (SVG) holding the number, the payload's digest and the signature.
-pub fn render_certificate(c: &crate::db::CertificateRow) -> Result<String, Error> {
-    use crate::certificate;
-    let field = |key: &str| certificate::payload_field(&c.payload, key).unwrap_or("").to_owned();
-    let qr = qrcode::QrCode::new(certificate::qr_content(&c.number, &c.payload, &c.signature).as_bytes())
+/// A QR code holding `content`, as SVG markup (ours, built from no outside text but the
+/// encoded bytes, so safe to embed).
+pub fn qr_svg(content: &str, pixels: u32) -> Result<minijinja::Value, Error> {
+    let svg = qrcode::QrCode::new(content.as_bytes())
         .map_err(|e| Error::user(format!("无法生成二维码：{e}")))?
         .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(200, 200)
+        .min_dimensions(pixels, pixels)
         .build();
-    let context = minijinja::context! {
+    Ok(minijinja::Value::from_safe_string(svg))
+}
+
+/// What one certificate page shows: holder, level, scores, number, date, issuer, and a
+/// QR code (SVG) holding the number, the payload's digest and the signature.
+pub fn certificate_page(c: &crate::db::CertificateRow) -> Result<minijinja::Value, Error> {
+    use crate::certificate;
+    let field = |key: &str| certificate::payload_field(&c.payload, key).unwrap_or("").to_owned();
+    Ok(minijinja::context! {
         c => minijinja::Value::from(minijinja::value::Serde(c)),
         name => field("name"),
         id_masked => crate::idcard::mask(&c.id_number),
@@ -253,13 +274,26 @@ pub fn render_certificate(c: &crate::db::CertificateRow) -> Result<String, Error
         theory => field("theory"),
         practical => field("practical"),
         issuer => field("issuer"),
-        // The SVG is ours, built from escaped data: safe to embed as markup.
-        qr => minijinja::Value::from_safe_string(qr),
-    };
+        qr => qr_svg(&certificate::qr_content(&c.number, &c.payload, &c.signature), 200)?,
+    })
+}
+
+/// The printable certificate pages (from [`certificate_page`]), one A4 page each.
+pub fn render_certificates(pages: Vec<minijinja::Value>) -> Result<String, Error> {
+    render_document("certificate.html", "证书页面", minijinja::context! { pages => pages })
+}
+
+/// The printable page of one certificate.
+pub fn render_certificate(c: &crate::db::CertificateRow) -> Result<String, Error> {
+    render_certificates(vec![certificate_page(c)?])
+}
+
+/// Renders the document template `template` (`what` names it in errors) with `context`.
+pub fn render_document(template: &str, what: &str, context: minijinja::Value) -> Result<String, Error> {
     TEMPLATES
-        .get_template("certificate.html")
+        .get_template(template)
         .and_then(|t| t.render(context))
-        .map_err(|e| Error::user(format!("无法生成证书页面：{e}")))
+        .map_err(|e| Error::user(format!("无法生成{what}：{e}")))
 }
 
 /// The item-analysis report: `data` for the tables, and the named SVG charts (built by
@@ -270,8 +304,5 @@ pub fn render_report(data: &serde_json::Value, svgs: &[(&str, String)]) -> Resul
     for (name, svg) in svgs {
         context.insert((*name).to_owned(), minijinja::Value::from_safe_string(svg.clone()));
     }
-    TEMPLATES
-        .get_template("analysis.html")
-        .and_then(|t| t.render(minijinja::Value::from(context)))
-        .map_err(|e| Error::user(format!("无法生成分析报告：{e}")))
+    render_document("analysis.html", "分析报告", minijinja::Value::from(context))
 }

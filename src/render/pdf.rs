@@ -3,7 +3,8 @@
 //!
 //! Guarantees: a missing browser is a clear error naming the package to install, never
 //! a crash; the browser runs with its own throw-away profile and no network chatter;
-//! a PDF that was not written is an error, not a silent skip.
+//! a PDF that was not written is an error, not a silent skip; while the browser works a
+//! spinner on stderr names the file being printed (a long document takes a while).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -34,6 +35,7 @@ pub fn print(html: &Path, pdf: &Path) -> Result<(), Error> {
     let profile = tempfile::tempdir().map_err(|e| io_error(&std::env::temp_dir(), "无法为浏览器建立临时文件夹", &e))?;
     let html = std::fs::canonicalize(html).map_err(|e| io_error(html, "无法打开要打印的页面", &e))?;
     let url = format!("file://{}", html.display());
+    let spinner = crate::output::spinner(format!("正在用 Chromium 生成 PDF：{}", pdf.display()));
     let output = Command::new(&browser)
         .args([
             "--headless",
@@ -51,7 +53,9 @@ pub fn print(html: &Path, pdf: &Path) -> Result<(), Error> {
         .arg(format!("--print-to-pdf={}", pdf.display()))
         .arg(url)
         .output()
-        .map_err(|e| io_error(&browser, "无法启动浏览器", &e))?;
+        .map_err(|e| io_error(&browser, "无法启动浏览器", &e));
+    spinner.finish_and_clear();
+    let output = output?;
     let written = std::fs::metadata(pdf).map(|m| m.len() > 0).unwrap_or(false);
     if !output.status.success() || !written {
         let detail = String::from_utf8_lossy(&output.stderr);
@@ -59,4 +63,34 @@ pub fn print(html: &Path, pdf: &Path) -> Result<(), Error> {
         return Err(Error::user(format!("浏览器没能生成 {}（{}）", pdf.display(), detail.trim())));
     }
     Ok(())
+}
+
+/// Writes one document to `out`: the HTML itself for `.html`, or for `.pdf` the HTML in a
+/// temporary file beside it, printed by the browser (which needs a file to open) and then
+/// removed. Any other extension is refused before anything is written.
+pub fn write_document(out: &Path, html: &str) -> Result<(), Error> {
+    match extension(out)?.as_str() {
+        "pdf" => {
+            let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "无法建立输出文件夹", &e))?;
+            let page = tempfile::Builder::new()
+                .prefix(".certify-")
+                .suffix(".html")
+                .tempfile_in(dir)
+                .map_err(|e| io_error(dir, "无法写入输出文件夹", &e))?;
+            std::fs::write(page.path(), html).map_err(|e| io_error(page.path(), "无法写入临时页面", &e))?;
+            print(page.path(), out)
+        }
+        _ => crate::spreadsheet::write_file_atomically(out, html.as_bytes()),
+    }
+}
+
+/// `html` or `pdf`, from the name of an output file; anything else is refused with a reason.
+pub fn extension(out: &Path) -> Result<String, Error> {
+    let extension = out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    if extension == "html" || extension == "pdf" {
+        Ok(extension)
+    } else {
+        Err(Error::user(format!("{}：输出文件应以 .pdf 或 .html 结尾（.pdf 用 Chromium 生成）", out.display())))
+    }
 }

@@ -10,6 +10,7 @@ mod bank_import;
 mod bank_queries;
 mod bundled_bank;
 mod certificates;
+mod documents;
 mod messages;
 mod papers;
 mod practical;

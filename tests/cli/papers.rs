@@ -76,9 +76,11 @@ fn same_bank_blueprint_and_seed_give_byte_identical_papers() {
     }
     let papers = first.json(["paper", "list"]);
     let id = papers["papers"][0]["id"].as_str().unwrap();
-    for file in ["paper.json", "试卷.html", "答题卡.html", "答案与解析.html"] {
-        let a = std::fs::read(first.path("out").join(id).join(file)).unwrap();
-        let b = std::fs::read(second.path("out").join(id).join(file)).unwrap();
+    for (folder, file) in
+        [("考务机密", "paper.json"), ("试卷", "试卷.html"), ("试卷", "答题卡.html"), ("考务机密", "答案与解析.html")]
+    {
+        let a = std::fs::read(first.path("out").join(folder).join(id).join(file)).unwrap();
+        let b = std::fs::read(second.path("out").join(folder).join(id).join(file)).unwrap();
         assert!(a == b, "{file} differs between two builds with the same seed");
     }
     // Another seed gives another paper.
@@ -99,16 +101,56 @@ fn paper_show_and_render_agree_with_what_was_built() {
     assert_eq!(shown["papers"][0]["seed"], 7);
 
     ws.ok(["paper", "render", &id, "--out", "again"]);
-    let booklet = std::fs::read_to_string(ws.path("again").join(&id).join("试卷.html")).unwrap();
+    let booklet = std::fs::read_to_string(ws.path("again").join("试卷").join(&id).join("试卷.html")).unwrap();
     let first_stem = built["papers"][1]["items"][0]["stem"].as_str().unwrap();
     assert!(booklet.contains(&first_stem.replace('"', "&quot;")), "booklet lacks the first stem");
     assert!(booklet.contains("姓名") && booklet.contains("准考证号"));
-    let key = std::fs::read_to_string(ws.path("again").join(&id).join("答案与解析.html")).unwrap();
+    let key = std::fs::read_to_string(ws.path("again").join("考务机密").join(&id).join("答案与解析.html")).unwrap();
     assert!(key.contains("解析："));
     let human = ws.ok(["paper", "show", &id]).stdout;
     assert!(human.contains(&id) && human.contains("种子 7"), "{human}");
     let failed = ws.fails(["paper", "show", "P-NOPE"]);
     assert!(failed.stderr.contains("P-NOPE"));
+}
+
+/// What goes to the print shop (试卷/) never holds the key; the key sits in 考务机密/.
+/// The answer sheet has as many exam-number boxes as the session's numbers are long.
+#[test]
+fn the_key_is_kept_apart_and_answer_sheets_fit_the_session_numbers() {
+    let ws = Workspace::new();
+    ws.ok(["init"]);
+    let built = build(&ws, &example("baoyushi-4.toml"), &["--seed", "5", "--forms", "1", "--out", "out"]);
+    let id = built["papers"][0]["id"].as_str().unwrap().to_owned();
+    let files = |root: &str| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(ws.path("out").join(root).join(&id))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(files("试卷"), ["答题卡.html", "试卷.html"]);
+    assert_eq!(files("考务机密"), ["paper.json", "答案与解析.html"]);
+    let shop = std::fs::read_to_string(ws.path("out").join("试卷").join(&id).join("答题卡.html")).unwrap()
+        + &std::fs::read_to_string(ws.path("out").join("试卷").join(&id).join("试卷.html")).unwrap();
+    assert!(!shop.contains("解析："), "the key leaked into the print-shop folder");
+    let boxes = |html: &str| html.matches("<i></i>").count();
+    assert_eq!(boxes(&shop), 12, "default width");
+
+    ws.ok(["paper", "render", &id, "--out", "eight", "--exam-no-digits", "8"]);
+    let sheet = std::fs::read_to_string(ws.path("eight").join("试卷").join(&id).join("答题卡.html")).unwrap();
+    assert_eq!(boxes(&sheet), 8);
+    let refused = ws.run_code(["paper", "render", &id, "--out", "x", "--exam-no-digits", "0"], 2);
+    assert!(refused.stderr.contains("1 到 30"), "{}", refused.stderr);
+
+    ws.ok(["session", "create", "--id", "S", "--level", "四级", "--date", "2026-12-05"]);
+    ws.write("c.csv", format!("准考证号,姓名,身份证号\nE0000001,考生一,{}\n", crate::support::valid_id(1)));
+    ws.ok(["candidates", "import", "--session", "S", "c.csv"]);
+    ws.ok(["session", "assign", "--session", "S", "--papers", &id]);
+    let rendered = ws.json(["paper", "render", &id, "--out", "session", "--exam-no-digits", "15"]);
+    assert_eq!(rendered["exam_no_digits"], 8, "the session's numbers win over the flag");
+    let sheet = std::fs::read_to_string(ws.path("session").join("试卷").join(&id).join("答题卡.html")).unwrap();
+    assert_eq!(boxes(&sheet), 8);
 }
 
 #[test]
@@ -304,9 +346,11 @@ fn booklet_renders_to_pdf_in_headless_chromium() {
     ws.ok(["init"]);
     let built = build(&ws, &example("baoyushi-5.toml"), &["--seed", "3", "--forms", "1", "--out", "pdf", "--pdf"]);
     let paper = &built["papers"][0];
-    let folder = ws.path("pdf").join(paper["id"].as_str().unwrap());
-    for file in ["试卷.pdf", "答题卡.pdf", "答案与解析.pdf"] {
-        assert!(std::fs::metadata(folder.join(file)).unwrap().len() > 10_000, "{file} too small");
+    let id = paper["id"].as_str().unwrap();
+    let folder = ws.path("pdf").join("试卷").join(id);
+    let key_folder = ws.path("pdf").join("考务机密").join(id);
+    for file in [folder.join("试卷.pdf"), folder.join("答题卡.pdf"), key_folder.join("答案与解析.pdf")] {
+        assert!(std::fs::metadata(&file).unwrap().len() > 10_000, "{} too small", file.display());
     }
     let text = Command::new("pdftotext").arg(folder.join("试卷.pdf")).arg("-").output().unwrap();
     let text: String = String::from_utf8_lossy(&text.stdout).chars().filter(|c| !c.is_whitespace()).collect();

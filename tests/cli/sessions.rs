@@ -465,5 +465,9 @@ fn the_full_cycle_example_runs() {
     assert!(stdout.contains("有效：签名真实"), "{stdout}");
     assert!(stdout.contains("截至撤销名单生成时"), "{stdout}");
     assert!(ws.path("cycle").join("合格名单.xlsx").exists());
+    assert!(stdout.contains("共需监考员 4 名"), "{stdout}");
+    assert!(ws.path("cycle").join("准考证.html").exists() && ws.path("cycle").join("签到表.html").exists());
+    let keys = std::fs::read_dir(ws.path("cycle").join("考务机密")).unwrap().count();
+    assert_eq!(keys, 2, "each paper's key sits in 考务机密/");
     assert!(!ws.path("cycle").join("no-such-workspace.db").exists(), "offline verification needs no workspace");
 }

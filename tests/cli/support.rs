@@ -115,6 +115,15 @@ impl Workspace {
         self.ok(all).json()
     }
 
+    /// Runs and expects exit code `code` (2 for a usage error).
+    pub fn run_code<I, S>(&self, args: I, code: i32) -> Finished
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.run(args, code)
+    }
+
     fn run<I, S>(&self, args: I, code: i32) -> Finished
     where
         I: IntoIterator<Item = S>,
