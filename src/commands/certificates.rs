@@ -189,7 +189,7 @@ fn issue(context: &Context, session_id: &str, key_path: Option<&Path>) -> Result
     let (mut already, mut open) = (0, 0);
     for r in &results {
         if !r.passed {
-            if matches!(r.reason, Some("实操待仲裁" | "实操未评完")) {
+            if matches!(r.reason.as_deref(), Some("实操待仲裁" | "实操未评完")) {
                 open += 1;
             }
             continue;
@@ -264,7 +264,7 @@ fn reissue(context: &Context, number: &str, reason: &str, key_path: Option<&Path
             "考生 {}（{}）按现在的成绩不合格（{}），不能重新签发；如只需撤销原证书：certify certificates revoke {} --reason 原因",
             r.exam_no,
             r.name,
-            r.reason.unwrap_or("不合格"),
+            r.reason.as_deref().unwrap_or("不合格"),
             old.number
         )));
     }

@@ -10,9 +10,10 @@ use super::Context;
 use super::practical::practical_status;
 use super::session::find_session;
 use crate::cli::ExportCommand;
-use crate::db::{CertificateRead, PaperRead, Read, SessionRead, SessionRow};
+use crate::db::{CertificateRead, MarkRow, OperationsRead, PaperRead, Read, SessionRead, SessionRow};
 use crate::error::Error;
 use crate::idcard;
+use crate::operations;
 use crate::output::{align_right, table};
 use crate::practical::Outcome;
 use crate::results::{self, Practical};
@@ -30,7 +31,13 @@ pub struct CandidateResult {
     pub theory: Option<f64>,
     pub practical: Option<f64>,
     pub passed: bool,
-    pub reason: Option<&'static str>,
+    /// Why not passed: 退考, 违纪 / 缺考 with the part and the recorded reason, or the
+    /// result's own reason.
+    pub reason: Option<String>,
+    /// `registered` or `withdrawn` (退考).
+    pub status: String,
+    /// Attendance and misconduct marks (`session mark`).
+    pub marks: Vec<MarkRow>,
     /// The valid certificate of this session, if issued.
     pub certificate: Option<String>,
     pub issued: Option<String>,
@@ -67,11 +74,12 @@ pub fn session_results(db: &impl Read, session: &SessionRow) -> Result<Vec<Candi
             .collect(),
         None => HashMap::new(),
     };
-    let mut certificates: HashMap<String, (String, f64, f64, String)> = HashMap::new();
+    let mut marks = db.marks(&session.id)?;
+    let mut certificates: HashMap<String, crate::db::CertificateRow> = HashMap::new();
     let mut revoked: HashMap<String, String> = HashMap::new();
     for c in db.certificates(Some(&session.id))? {
         if c.status == "valid" {
-            certificates.insert(c.exam_no, (c.number, c.theory, c.practical, c.issued));
+            certificates.insert(c.exam_no.clone(), c);
         } else {
             revoked.insert(c.exam_no, c.number);
         }
@@ -83,17 +91,32 @@ pub fn session_results(db: &impl Read, session: &SessionRow) -> Result<Vec<Candi
             let sheet = sheets.get(&c.exam_no);
             let theory = sheet.map(|(paper, total)| (*total, pass_marks.get(paper).copied().unwrap_or(60.0)));
             let state = practical.get(&c.exam_no).cloned().unwrap_or(Practical::Open);
-            let decision = results::decide(theory, &state);
+            let marks = marks.remove(&c.exam_no).unwrap_or_default();
+            let labelled: Vec<results::Mark<'_>> = marks
+                .iter()
+                .map(|m| results::Mark {
+                    part: operations::part_label(&m.part),
+                    misconduct: m.status == "misconduct",
+                    reason: &m.reason,
+                })
+                .collect();
+            let withdrawn = c.withdrawn().then(|| c.status_reason.as_deref().unwrap_or(""));
+            let decision = results::decide_marked(withdrawn, &labelled, theory, &state);
+            drop(labelled);
             let practical_score = match state {
                 Practical::Done { score, .. } => Some(score),
                 _ => None,
             };
             let theory_score = theory.map(|(t, _)| t);
             let certificate = certificates.get(&c.exam_no);
-            let stale = certificate.is_some_and(|(_, t, p, _)| {
+            // The signed record names the person too: a corrected name or ID number
+            // makes it as stale as a changed score.
+            let stale = certificate.is_some_and(|cert| {
                 !decision.passed
-                    || theory_score.is_none_or(|x| (x - t).abs() > 0.005)
-                    || practical_score.is_none_or(|x| (x - p).abs() > 0.005)
+                    || theory_score.is_none_or(|x| (x - cert.theory).abs() > 0.005)
+                    || practical_score.is_none_or(|x| (x - cert.practical).abs() > 0.005)
+                    || cert.name != c.name
+                    || cert.id_number != c.id_number
             });
             let certificate_status = match (certificate, revoked.contains_key(&c.exam_no)) {
                 (Some(_), _) => Some("valid"),
@@ -111,8 +134,10 @@ pub fn session_results(db: &impl Read, session: &SessionRow) -> Result<Vec<Candi
                 practical: practical_score,
                 passed: decision.passed,
                 reason: decision.reason,
-                certificate: certificate.map(|(n, _, _, _)| n.clone()),
-                issued: certificate.map(|(_, _, _, d)| d.clone()),
+                status: c.status,
+                marks,
+                certificate: certificate.map(|cert| cert.number.clone()),
+                issued: certificate.map(|cert| cert.issued.clone()),
                 stale,
             }
         })
@@ -185,7 +210,7 @@ pub fn results(context: &Context, session_id: &str, full_id: bool) -> Result<(),
             match (r.passed, r.certificate_status) {
                 (true, Some("revoked")) => "证书已撤销".to_owned(),
                 (true, _) => "合格".to_owned(),
-                (false, _) => r.reason.unwrap_or("").to_owned(),
+                (false, _) => r.reason.clone().unwrap_or_default(),
             },
             match (&r.certificate, r.stale) {
                 (Some(n), true) => format!("{n}（成绩已变动，需复核）"),

@@ -11,6 +11,7 @@ mod bank_queries;
 mod bundled_bank;
 mod certificates;
 mod messages;
+mod operations;
 mod papers;
 mod practical;
 mod sessions;
