@@ -374,6 +374,8 @@ pub enum SessionCommand {
         #[arg(long)]
         log: bool,
     },
+    /// 记录考生某一部分缺考或违纪（写明原因）：结果显示缺考 / 违纪，违纪者不签发证书
+    Mark(SessionMarkArgs),
     /// 给考生分配试卷：按准考证号顺序轮流发 A、B 卷，相邻考生拿到不同的卷
     Assign(SessionAssignArgs),
     /// 设置或更换批次的实操考核方案（抽签前）
@@ -407,6 +409,25 @@ pub struct SessionCreateArgs {
     /// 实操考核方案（TOML 文件）
     #[arg(long, value_name = "FILE")]
     pub practical: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionMarkArgs {
+    /// 批次编号
+    #[arg(long, value_name = "ID")]
+    pub session: String,
+    /// 准考证号
+    #[arg(long, value_name = "EXAM_NO")]
+    pub exam_no: String,
+    /// 哪一部分：theory 理论 / practical 实操
+    #[arg(long, value_parser = ["theory", "practical"], value_name = "PART")]
+    pub part: String,
+    /// absent 缺考 / misconduct 违纪
+    #[arg(long, value_parser = ["absent", "misconduct"], value_name = "STATUS")]
+    pub status: String,
+    /// 原因（会记录下来，并显示在考试结果中）
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
 }
 
 #[derive(Debug, Args)]

@@ -288,13 +288,21 @@ fn transfer(context: &Context, from: &str, to: &str, exam_no: &str, reason: Opti
 }
 
 /// Candidates whose `part` must not be scored or graded in `session`, with the reason
-/// the refusal gives: withdrawn (退考).
+/// the refusal gives: withdrawn (退考), or marked absent (缺考) on that part.
 pub fn unscorable(
     db: &impl Read,
     session: &str,
-    _part: operations::Part,
+    part: operations::Part,
 ) -> Result<std::collections::HashMap<String, String>, Error> {
     let mut out = std::collections::HashMap::new();
+    for (exam_no, marks) in db.marks(session)? {
+        if let Some(m) = marks.iter().find(|m| m.part == part.code() && m.status == "absent") {
+            out.insert(
+                exam_no,
+                format!("{}已标记为缺考（原因：{}）；如确已参加考试，请先核对缺考记录", part.label(), m.reason),
+            );
+        }
+    }
     for c in db.candidates(session)? {
         if c.withdrawn() {
             out.insert(c.exam_no.clone(), format!("已退考（原因：{}）", c.status_reason.as_deref().unwrap_or("")));

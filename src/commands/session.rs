@@ -7,7 +7,7 @@ use jiff::civil::Date;
 use serde_json::json;
 
 use super::Context;
-use crate::cli::{CandidatesImportArgs, SessionAssignArgs, SessionCommand, SessionCreateArgs};
+use crate::cli::{CandidatesImportArgs, SessionAssignArgs, SessionCommand, SessionCreateArgs, SessionMarkArgs};
 use crate::clock;
 use crate::db::{NewCandidate, NewSession, OperationsRead, PaperRead, Read, SessionRead, SessionRow};
 use crate::error::{Error, io_error};
@@ -22,6 +22,7 @@ pub fn run(context: &Context, command: &SessionCommand) -> Result<(), Error> {
         SessionCommand::Create(args) => create(context, args),
         SessionCommand::List => list(context),
         SessionCommand::Show { id, full_id, log } => show(context, id, *full_id, *log),
+        SessionCommand::Mark(args) => mark(context, args),
         SessionCommand::Assign(args) => assign(context, args),
         SessionCommand::SetPractical { session, file } => set_practical(context, session, file),
     }
@@ -322,6 +323,55 @@ pub(super) fn import_candidates(context: &Context, args: &CandidatesImportArgs) 
             p.from_session,
             p.sat_on
         ))?;
+    }
+    Ok(())
+}
+
+/// `session mark`: absent (缺考) or misconduct (违纪) on one part, with the reason. A
+/// mark replaces an earlier one on the same part; both are in the change log.
+fn mark(context: &Context, args: &SessionMarkArgs) -> Result<(), Error> {
+    use crate::operations::{Part, mark_label};
+    let reason = super::candidates::required_reason(&args.reason, "标记")?;
+    let part = Part::parse(&args.part).expect("clap checked the part");
+    let mut db = context.workspace()?;
+    let session = find_session(&db, &args.session)?;
+    let tx = db.transaction()?;
+    let c = super::candidates::find_candidate(&tx, &session.id, &args.exam_no)?;
+    if c.withdrawn() {
+        return Err(Error::user(format!("考生 {}（{}）已退考，不需要再标记缺考或违纪", c.exam_no, c.name)));
+    }
+    // Absence contradicts a result on record; misconduct may be found after scoring.
+    if args.status == "absent" {
+        let sat = match part {
+            Part::Theory => tx.scored_exam_nos(&session.id)?.contains(&c.exam_no),
+            Part::Practical => tx.has_grades(&session.id, &c.exam_no)?,
+        };
+        if sat {
+            return Err(Error::user(format!(
+                "考生 {}（{}）已有{}成绩，不能标记为缺考；如成绩录错，请先更正成绩",
+                c.exam_no,
+                c.name,
+                part.label()
+            )));
+        }
+    }
+    let (by, now) = (super::candidates::who(), clock::now_text());
+    let label = mark_label(&args.status);
+    tx.set_mark(&session.id, &c.exam_no, part.code(), &args.status, &reason, &by, &now)?;
+    tx.log(&session.id, &c.exam_no, "mark", &format!("{}{label}", part.label()), &reason, &by, &now)?;
+    let affected = super::candidates::affected_now(&tx, &session.id, &c.exam_no)?;
+    tx.commit()?;
+    let out = context.out;
+    out.json(&json!({
+        "session": session.id, "exam_no": c.exam_no, "part": part.code(), "status": args.status,
+        "reason": reason, "by": by, "affected": affected,
+    }))?;
+    out.line(format!("已记录：考生 {}（{}）{}{label}（原因：{reason}）。", c.exam_no, c.name, part.label()))?;
+    if args.status == "misconduct" {
+        out.line("违纪考生不签发证书。")?;
+    }
+    if let Some(text) = affected {
+        out.line(text)?;
     }
     Ok(())
 }

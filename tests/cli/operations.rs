@@ -35,6 +35,16 @@ fn issued(ws: &Workspace) -> (String, String) {
     (first["exam_no"].as_str().unwrap().to_owned(), first["number"].as_str().unwrap().to_owned())
 }
 
+/// An empty-bank workspace with session A (四级) holding one candidate, E1 张三.
+fn one_candidate() -> Workspace {
+    let ws = Workspace::new();
+    ws.ok(["init", "--empty"]);
+    ws.ok(["session", "create", "--id", "A", "--level", "四级", "--date", "2026-12-05"]);
+    ws.write("one.csv", format!("准考证号,姓名,身份证号,培训机构\nE1,张三,{},甲校\n", valid_id(1)));
+    ws.ok(["candidates", "import", "--session", "A", "one.csv"]);
+    ws
+}
+
 #[test]
 fn candidates_list_masks_ids_and_gives_status_and_paper() {
     let ws = cycle();
@@ -151,13 +161,8 @@ fn transfer_is_refused_across_levels_and_after_scores() {
 
 #[test]
 fn a_candidate_without_scores_moves_with_the_exam_number_and_both_logs_say_so() {
-    let ws = Workspace::new();
-    ws.ok(["init", "--empty"]);
-    for id in ["A", "B"] {
-        ws.ok(["session", "create", "--id", id, "--level", "四级", "--date", "2026-12-05"]);
-    }
-    ws.write("one.csv", format!("准考证号,姓名,身份证号,培训机构\nE1,张三,{},甲校\n", valid_id(1)));
-    ws.ok(["candidates", "import", "--session", "A", "one.csv"]);
+    let ws = one_candidate();
+    ws.ok(["session", "create", "--id", "B", "--level", "四级", "--date", "2026-12-05"]);
     let (out, _) = run_as(&ws, "li", &["candidates", "transfer", "--from", "A", "--to", "B", "--exam-no", "E1"], 0);
     assert!(out.contains("已由批次 A 转入批次 B"), "{out}");
     assert_eq!(ws.json(["candidates", "list", "--session", "A"])["candidates"].as_array().unwrap().len(), 0);
@@ -189,4 +194,126 @@ fn reimport_skips_unchanged_rows_and_changed_rows_need_update() {
     assert!(updated.contains("已按文件更新 1 名") && updated.contains("1 名考生已登记且信息相同"), "{updated}");
     assert_eq!(ws.json(["candidates", "list", "--session", "A"])["candidates"][1]["name"], "李思");
     assert_eq!(ws.json(["session", "show", "A", "--log"])["log"][0]["action"], "reimport");
+}
+
+#[test]
+fn misconduct_after_issue_flags_the_certificate_and_later_issues_skip_and_list_it() {
+    let ws = cycle();
+    let (exam_no, number) = issued(&ws);
+    let out = ws
+        .ok([
+            "session",
+            "mark",
+            "--session",
+            S1,
+            "--exam-no",
+            &exam_no,
+            "--part",
+            "theory",
+            "--status",
+            "misconduct",
+            "--reason",
+            "携带手机",
+        ])
+        .stdout;
+    assert!(out.contains("理论违纪") && out.contains(&format!("证书 {number}：证书已标记为需复核")), "{out}");
+    let result = result_of(&ws, S1, &exam_no);
+    assert_eq!(result["passed"], false);
+    assert_eq!(result["reason"], "违纪（理论）：携带手机");
+    assert_eq!(result["marks"][0]["status"], "misconduct");
+    assert_eq!(result["marks"][0]["part"], "theory");
+    assert_eq!(result["stale"], true);
+    let table = ws.ok(["results", "--session", S1]).stdout;
+    assert!(table.contains("违纪（理论）：携带手机") && table.contains("需复核"), "{table}");
+    let stale = ws.json(["certificates", "list", "--stale", "--session", S1]);
+    assert!(stale["certificates"].as_array().unwrap().iter().any(|c| c["number"] == number.as_str()));
+    // Revoked and issued again: the 违纪 candidate is skipped and named.
+    ws.ok(["certificates", "revoke", &number, "--reason", "违纪"]);
+    let report = ws.json(["certificates", "issue", "--session", S1]);
+    assert!(report["certificates"].as_array().unwrap().iter().all(|c| c["exam_no"] != exam_no.as_str()));
+    assert_eq!(report["withheld_misconduct"][0]["exam_no"], exam_no.as_str());
+    let text = ws.ok(["certificates", "issue", "--session", S1]).stdout;
+    assert!(text.contains("1 人有违纪记录，不签发证书") && text.contains("携带手机"), "{text}");
+}
+
+#[test]
+fn absence_is_shown_with_part_and_reason_and_contradicting_marks_are_refused() {
+    let ws = one_candidate();
+    ws.ok([
+        "session",
+        "mark",
+        "--session",
+        "A",
+        "--exam-no",
+        "E1",
+        "--part",
+        "practical",
+        "--status",
+        "absent",
+        "--reason",
+        "病假",
+    ]);
+    let results = ws.json(["results", "--session", "A"]);
+    assert_eq!(results["candidates"][0]["reason"], "缺考（实操）：病假");
+    assert_eq!(ws.json(["session", "show", "A", "--log"])["log"][0]["detail"], "实操缺考");
+    refused(
+        &ws,
+        &[
+            "session",
+            "mark",
+            "--session",
+            "A",
+            "--exam-no",
+            "E1",
+            "--part",
+            "theory",
+            "--status",
+            "absent",
+            "--reason",
+            " ",
+        ],
+        "请用 --reason 写明标记的原因",
+    );
+    refused(
+        &ws,
+        &[
+            "session",
+            "mark",
+            "--session",
+            "A",
+            "--exam-no",
+            "E9",
+            "--part",
+            "theory",
+            "--status",
+            "absent",
+            "--reason",
+            "x",
+        ],
+        "没有准考证号为「E9」的考生",
+    );
+}
+
+#[test]
+fn absence_cannot_be_marked_over_a_recorded_score() {
+    let ws = cycle();
+    // Marking absent on a part already scored is refused; the sheet stays.
+    refused(
+        &ws,
+        &[
+            "session",
+            "mark",
+            "--session",
+            S1,
+            "--exam-no",
+            "202612010001",
+            "--part",
+            "theory",
+            "--status",
+            "absent",
+            "--reason",
+            "x",
+        ],
+        "已有理论成绩，不能标记为缺考",
+    );
 }
