@@ -409,6 +409,9 @@ pub struct SessionCreateArgs {
     /// 实操考核方案（TOML 文件）
     #[arg(long, value_name = "FILE")]
     pub practical: Option<PathBuf>,
+    /// 补考批次：写明补考的是哪些批次（逗号分隔）；导入名单时只接受在这些批次有一部分不合格的考生
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub retake_of: Vec<String>,
 }
 
 #[derive(Debug, Args)]

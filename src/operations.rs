@@ -95,9 +95,77 @@ pub fn affected(held: &Held, stale: bool) -> Option<String> {
     Some(text)
 }
 
+/// A person's sitting in a session a retake session retakes.
+#[derive(Debug, Clone)]
+pub struct Sitting {
+    pub session: String,
+    pub exam_no: String,
+    pub date: jiff::civil::Date,
+    /// Each part's score if it was sat and passed.
+    pub theory_passed: Option<f64>,
+    pub practical_passed: Option<f64>,
+}
+
+/// Which passed part a retake candidate carries over from which sitting (their latest),
+/// or why they may not sit the retake.
+pub fn retake_carry(
+    sittings: &[Sitting],
+    retakes: &[String],
+    retake_date: jiff::civil::Date,
+    months: u32,
+) -> Result<(Part, f64, Sitting), String> {
+    let Some(last) = sittings.iter().max_by_key(|s| s.date) else {
+        return Err(format!("此人没有参加过批次 {} 的考试，不能参加补考", retakes.join("、")));
+    };
+    let (part, score) = match (last.theory_passed, last.practical_passed) {
+        (Some(_), Some(_)) => return Err(format!("此人已在批次 {} 两部分均合格，不需要补考", last.session)),
+        (None, None) => {
+            return Err(format!("此人在批次 {} 两部分均未合格，没有可保留的部分，请报名正常批次", last.session));
+        }
+        (Some(score), None) => (Part::Theory, score),
+        (None, Some(score)) => (Part::Practical, score),
+    };
+    let expires = last.date.checked_add(jiff::Span::new().months(months as i64)).unwrap_or(last.date);
+    if retake_date > expires {
+        return Err(format!(
+            "此人在批次 {}（{}）合格的{}已超过 {months} 个月保留期（至 {expires}），不能沿用，请报名正常批次",
+            last.session,
+            last.date,
+            part.label()
+        ));
+    }
+    Ok((part, score, last.clone()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retakes_carry_the_passed_part_within_the_window() {
+        let date = |s: &str| s.parse::<jiff::civil::Date>().unwrap();
+        let sitting = |t, p| Sitting {
+            session: "S1".into(),
+            exam_no: "E1".into(),
+            date: date("2026-01-10"),
+            theory_passed: t,
+            practical_passed: p,
+        };
+        let retakes = ["S1".to_owned()];
+        let (part, score, _) = retake_carry(&[sitting(Some(80.0), None)], &retakes, date("2027-01-10"), 12).unwrap();
+        assert_eq!((part, score), (Part::Theory, 80.0));
+        assert!(
+            retake_carry(&[sitting(Some(80.0), None)], &retakes, date("2027-01-11"), 12)
+                .unwrap_err()
+                .contains("保留期")
+        );
+        assert!(
+            retake_carry(&[sitting(Some(80.0), Some(70.0))], &retakes, date("2026-03-01"), 12)
+                .unwrap_err()
+                .contains("两部分均合格")
+        );
+        assert!(retake_carry(&[], &retakes, date("2026-03-01"), 12).unwrap_err().contains("没有参加过批次 S1"));
+    }
 
     #[test]
     fn affected_names_every_result() {

@@ -288,7 +288,8 @@ fn transfer(context: &Context, from: &str, to: &str, exam_no: &str, reason: Opti
 }
 
 /// Candidates whose `part` must not be scored or graded in `session`, with the reason
-/// the refusal gives: withdrawn (退考), or marked absent (缺考) on that part.
+/// the refusal gives: withdrawn (退考), marked absent (缺考) on that part, or the part
+/// carried over from an earlier session (补考).
 pub fn unscorable(
     db: &impl Read,
     session: &str,
@@ -300,6 +301,14 @@ pub fn unscorable(
             out.insert(
                 exam_no,
                 format!("{}已标记为缺考（原因：{}）；如确已参加考试，请先核对缺考记录", part.label(), m.reason),
+            );
+        }
+    }
+    for (exam_no, parts) in db.carried_parts(session)? {
+        if let Some(p) = parts.iter().find(|p| p.part == part.code()) {
+            out.insert(
+                exam_no,
+                format!("{}成绩沿用批次 {}（{}），补考不再评{}", part.label(), p.from_session, p.sat_on, part.label()),
             );
         }
     }

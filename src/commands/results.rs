@@ -10,7 +10,7 @@ use super::Context;
 use super::practical::practical_status;
 use super::session::find_session;
 use crate::cli::ExportCommand;
-use crate::db::{CertificateRead, MarkRow, OperationsRead, PaperRead, Read, SessionRead, SessionRow};
+use crate::db::{CarriedPart, CertificateRead, MarkRow, OperationsRead, PaperRead, Read, SessionRead, SessionRow};
 use crate::error::Error;
 use crate::idcard;
 use crate::operations;
@@ -38,6 +38,13 @@ pub struct CandidateResult {
     pub status: String,
     /// Attendance and misconduct marks (`session mark`).
     pub marks: Vec<MarkRow>,
+    /// Parts carried over from an earlier session (retake sessions): where and when sat.
+    pub carried: Vec<CarriedPart>,
+    /// Each part's score if sat (or carried) and at its pass mark, for retakes.
+    #[serde(skip)]
+    pub theory_passed: Option<f64>,
+    #[serde(skip)]
+    pub practical_passed: Option<f64>,
     /// The valid certificate of this session, if issued.
     pub certificate: Option<String>,
     pub issued: Option<String>,
@@ -75,6 +82,7 @@ pub fn session_results(db: &impl Read, session: &SessionRow) -> Result<Vec<Candi
         None => HashMap::new(),
     };
     let mut marks = db.marks(&session.id)?;
+    let mut carried = db.carried_parts(&session.id)?;
     let mut certificates: HashMap<String, crate::db::CertificateRow> = HashMap::new();
     let mut revoked: HashMap<String, String> = HashMap::new();
     for c in db.certificates(Some(&session.id))? {
@@ -89,8 +97,21 @@ pub fn session_results(db: &impl Read, session: &SessionRow) -> Result<Vec<Candi
         .into_iter()
         .map(|c| {
             let sheet = sheets.get(&c.exam_no);
-            let theory = sheet.map(|(paper, total)| (*total, pass_marks.get(paper).copied().unwrap_or(60.0)));
-            let state = practical.get(&c.exam_no).cloned().unwrap_or(Practical::Open);
+            let mut theory = sheet.map(|(paper, total)| (*total, pass_marks.get(paper).copied().unwrap_or(60.0)));
+            let mut state = practical.get(&c.exam_no).cloned().unwrap_or(Practical::Open);
+            // A carried part was passed where it was sat: it counts as passed here.
+            let carried = carried.remove(&c.exam_no).unwrap_or_default();
+            for part in &carried {
+                match part.part.as_str() {
+                    "theory" => theory = Some((part.score, part.score)),
+                    _ => state = Practical::Done { score: part.score, pass_mark: part.score },
+                }
+            }
+            let theory_passed = theory.filter(|(t, mark)| t + 1e-9 >= *mark).map(|(t, _)| t);
+            let practical_passed = match state {
+                Practical::Done { score, pass_mark } if score + 1e-9 >= pass_mark => Some(score),
+                _ => None,
+            };
             let marks = marks.remove(&c.exam_no).unwrap_or_default();
             let labelled: Vec<results::Mark<'_>> = marks
                 .iter()
@@ -136,6 +157,9 @@ pub fn session_results(db: &impl Read, session: &SessionRow) -> Result<Vec<Candi
                 reason: decision.reason,
                 status: c.status,
                 marks,
+                carried,
+                theory_passed,
+                practical_passed,
                 certificate: certificate.map(|cert| cert.number.clone()),
                 issued: certificate.map(|cert| cert.issued.clone()),
                 stale,
@@ -178,6 +202,14 @@ fn score(value: Option<f64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
+/// A score with where and when it was sat, when carried over from another session.
+fn with_origin(text: String, r: &CandidateResult, part: &str) -> String {
+    match r.carried.iter().find(|c| c.part == part) {
+        Some(c) => format!("{text}（{} {}）", c.from_session, c.sat_on),
+        None => text,
+    }
+}
+
 pub fn results(context: &Context, session_id: &str, full_id: bool) -> Result<(), Error> {
     let db = context.existing()?;
     let session = find_session(&db, session_id)?;
@@ -205,8 +237,8 @@ pub fn results(context: &Context, session_id: &str, full_id: bool) -> Result<(),
             r.name.clone(),
             idcard::display(&r.id_number, full_id),
             r.school.clone(),
-            score(r.theory),
-            score(r.practical),
+            with_origin(score(r.theory), r, "theory"),
+            with_origin(score(r.practical), r, "practical"),
             match (r.passed, r.certificate_status) {
                 (true, Some("revoked")) => "证书已撤销".to_owned(),
                 (true, _) => "合格".to_owned(),

@@ -56,6 +56,18 @@ fn create(context: &Context, args: &SessionCreateArgs) -> Result<(), Error> {
     if db.session(id)?.is_some() {
         return Err(Error::user(format!("考试批次「{id}」已经存在；用 certify session show {id} 查看")));
     }
+    let retake_of: Vec<String> = args.retake_of.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+    for earlier in &retake_of {
+        let earlier = find_session(&db, earlier)?;
+        if earlier.level != args.level.code() {
+            return Err(Error::user(format!(
+                "批次 {} 是{}，补考批次是{}；只能补考同一等级的批次",
+                earlier.id,
+                earlier.level,
+                args.level.label()
+            )));
+        }
+    }
     let tx = db.transaction()?;
     let date_text = date.to_string();
     tx.create_session(&NewSession {
@@ -67,10 +79,16 @@ fn create(context: &Context, args: &SessionCreateArgs) -> Result<(), Error> {
         practical_plan: plan.as_deref(),
         created_at: &clock::now_text(),
     })?;
+    if !retake_of.is_empty() {
+        tx.set_retake_of(id, &retake_of)?;
+    }
     tx.commit()?;
     let out = context.out;
-    out.json(&json!({ "id": id, "level": args.level.code(), "date": date.to_string() }))?;
+    out.json(&json!({ "id": id, "level": args.level.code(), "date": date.to_string(), "retake_of": retake_of }))?;
     out.line(format!("已新建考试批次 {id}（{}，{}）", args.level.label(), date))?;
+    if !retake_of.is_empty() {
+        out.line(format!("这是 {} 的补考批次。", retake_of.join("、")))?;
+    }
     out.line(format!("下一步：certify candidates import --session {id} 考生名单.csv"))
 }
 

@@ -317,3 +317,48 @@ fn absence_cannot_be_marked_over_a_recorded_score() {
         "已有理论成绩，不能标记为缺考",
     );
 }
+
+/// (exam number, full ID, name) of the first S1 candidate whose result is `reason`.
+fn with_reason(ws: &Workspace, reason: &str) -> (String, String, String) {
+    let results = ws.json(["results", "--session", S1, "--full-id"]);
+    let c = results["candidates"].as_array().unwrap().iter().find(|c| c["reason"] == reason).unwrap().clone();
+    let text = |k: &str| c[k].as_str().unwrap().to_owned();
+    (text("exam_no"), text("id_number"), text("name"))
+}
+
+#[test]
+fn a_retake_carries_the_passed_part_and_refuses_everyone_else_at_once() {
+    let ws = cycle();
+    let (_, id, name) = with_reason(&ws, "实操不合格");
+    let passer = ws.json(["results", "--session", S1, "--full-id"])["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["passed"] == true)
+        .unwrap()["id_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ws.ok(["session", "create", "--id", "R1", "--level", "四级", "--date", "2027-03-01", "--retake-of", S1]);
+    ws.write(
+        "bad.csv",
+        format!(
+            "准考证号,姓名,身份证号\nR01,{name},{id}\nR02,某人,{passer}\nR03,新人,{}\n",
+            crate::support::valid_id(777)
+        ),
+    );
+    let stderr = refused(&ws, &["candidates", "import", "--session", "R1", "bad.csv"], "两部分均合格，不需要补考");
+    assert!(stderr.contains("没有参加过批次 S1"), "{stderr}");
+    ws.ok(["config", "set", "retake-months", "1"]);
+    ws.write("one.csv", format!("准考证号,姓名,身份证号\nR01,{name},{id}\n"));
+    refused(&ws, &["candidates", "import", "--session", "R1", "one.csv"], "已超过 1 个月保留期");
+    refused(&ws, &["config", "set", "retake-months", "61"], "1 到 60");
+    ws.ok(["config", "set", "retake-months", "12"]);
+    let imported = ws.ok(["candidates", "import", "--session", "R1", "one.csv"]).stdout;
+    assert!(imported.contains("理论成绩") && imported.contains("沿用批次 S1（2026-12-05）"), "{imported}");
+    let result = result_of(&ws, "R1", "R01");
+    assert_eq!(result["carried"][0]["part"], "theory");
+    assert_eq!(result["carried"][0]["from_session"], S1);
+    assert!(result["theory"].as_f64().is_some());
+    assert!(ws.ok(["results", "--session", "R1"]).stdout.contains("（S1 2026-12-05）"));
+}
