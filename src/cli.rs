@@ -59,7 +59,7 @@ pub enum Command {
     /// 考试批次：新建、列表、查看、分配试卷
     #[command(subcommand)]
     Session(SessionCommand),
-    /// 考生名单：导入
+    /// 考生名单：导入、列表、更正、退考、转批次
     #[command(subcommand)]
     Candidates(CandidatesCommand),
     /// 评分：导入理论考试答卷并评分
@@ -373,7 +373,12 @@ pub enum SessionCommand {
         /// 显示完整身份证号（默认打码）
         #[arg(long)]
         full_id: bool,
+        /// 显示本批次的变更记录（谁、何时、为什么改了什么）
+        #[arg(long)]
+        log: bool,
     },
+    /// 记录考生某一部分缺考或违纪（写明原因）：结果显示缺考 / 违纪，违纪者不签发证书
+    Mark(SessionMarkArgs),
     /// 给考生分配试卷：按准考证号顺序轮流发 A、B 卷，相邻考生拿到不同的卷
     Assign(SessionAssignArgs),
     /// 分配考场和座位：按准考证号顺序排满第 1 考场再排第 2 考场；名单里有「考场」「座位号」列时按名单；
@@ -440,6 +445,28 @@ pub struct SessionCreateArgs {
     /// 实操考核方案（TOML 文件）
     #[arg(long, value_name = "FILE")]
     pub practical: Option<PathBuf>,
+    /// 补考批次：写明补考的是哪些批次（逗号分隔）；导入名单时只接受在这些批次有一部分不合格的考生
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub retake_of: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionMarkArgs {
+    /// 批次编号
+    #[arg(long, value_name = "ID")]
+    pub session: String,
+    /// 准考证号
+    #[arg(long, value_name = "EXAM_NO")]
+    pub exam_no: String,
+    /// 哪一部分：theory 理论 / practical 实操
+    #[arg(long, value_parser = ["theory", "practical"], value_name = "PART")]
+    pub part: String,
+    /// absent 缺考 / misconduct 违纪
+    #[arg(long, value_parser = ["absent", "misconduct"], value_name = "STATUS")]
+    pub status: String,
+    /// 原因（会记录下来，并显示在考试结果中）
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
 }
 
 #[derive(Debug, Args)]
@@ -454,8 +481,69 @@ pub struct SessionAssignArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum CandidatesCommand {
-    /// 导入考生名单（.csv / .xlsx）：准考证号、姓名、身份证号、培训机构；有任何错误则全部不导入
+    /// 导入考生名单（.csv / .xlsx）：准考证号、姓名、身份证号、培训机构；有任何错误则全部不导入。
+    /// 已登记且内容相同的考生跳过；内容有变化的会列出，需加 --update 才更新
     Import(CandidatesImportArgs),
+    /// 列出批次的考生：姓名、身份证号（打码）、培训机构、状态、试卷
+    List {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+        /// 显示完整身份证号（默认打码）
+        #[arg(long)]
+        full_id: bool,
+    },
+    /// 更正一位考生的姓名、身份证号或培训机构（记录原因）
+    Update(CandidatesUpdateArgs),
+    /// 考生退考：保留记录，标记为退考，之后不能再评分（记录原因）
+    Withdraw {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+        /// 准考证号
+        #[arg(long, value_name = "EXAM_NO")]
+        exam_no: String,
+        /// 退考原因（会记录下来）
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// 把还没有成绩的考生转到同一等级的另一个批次（准考证号不变）
+    Transfer {
+        /// 原批次编号
+        #[arg(long, value_name = "ID")]
+        from: String,
+        /// 转入的批次编号
+        #[arg(long, value_name = "ID")]
+        to: String,
+        /// 准考证号
+        #[arg(long, value_name = "EXAM_NO")]
+        exam_no: String,
+        /// 转批次的原因（会记录下来；不写则记为「转批次」）
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CandidatesUpdateArgs {
+    /// 批次编号
+    #[arg(long, value_name = "ID")]
+    pub session: String,
+    /// 准考证号
+    #[arg(long, value_name = "EXAM_NO")]
+    pub exam_no: String,
+    /// 新的姓名
+    #[arg(long, value_name = "TEXT")]
+    pub name: Option<String>,
+    /// 新的身份证号（与导入时一样检查校验位和出生日期）
+    #[arg(long, value_name = "ID_NUMBER")]
+    pub id_number: Option<String>,
+    /// 新的培训机构
+    #[arg(long, value_name = "TEXT")]
+    pub school: Option<String>,
+    /// 更正原因（会记录下来）
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
 }
 
 #[derive(Debug, Args)]
@@ -472,6 +560,9 @@ pub struct CandidatesImportArgs {
     /// 显示完整身份证号（默认打码）
     #[arg(long)]
     pub full_id: bool,
+    /// 已登记的考生按文件中的内容更新（每项变更都记录在批次的变更记录中）
+    #[arg(long)]
+    pub update: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,7 +3,9 @@
 //! Guarantees: a [`Candidate`] has a non-empty exam number and name and a valid ID
 //! number (checksum, real birth date not after the session); numbers typed into Excel
 //! cells are refused with how to fix it, never guessed back; duplicates within the file
-//! and against candidates already registered are errors at the row that repeats.
+//! are errors at the row that repeats, and so is an ID number registered under another
+//! exam number. A row whose exam number is already registered is never taken silently:
+//! [`compare`] says whether it is unchanged (skipped) or what it would change.
 //! No I/O here.
 
 use std::collections::{BTreeMap, HashMap};
@@ -91,19 +93,50 @@ pub fn candidate_from_record(record: &Record, today: Date, problems: &mut Proble
     })
 }
 
-/// Duplicate exam numbers or ID numbers, within the file and against `registered`
-/// (exam number → ID number of candidates already in the session).
+/// What a registered candidate holds, for comparing a re-imported row against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registered {
+    pub name: String,
+    pub id_number: String,
+    pub school: String,
+}
+
+/// One field a re-imported row would change: its label, the old and the new value (ID
+/// numbers masked).
+pub type FieldChange = (&'static str, String, String);
+
+/// The changes a row would make to the registered candidate (empty: unchanged).
+pub fn compare(row: &Candidate, registered: &Registered) -> Vec<FieldChange> {
+    let mut changes = Vec::new();
+    if row.name != registered.name {
+        changes.push(("姓名", registered.name.clone(), row.name.clone()));
+    }
+    if row.id_number != registered.id_number {
+        changes.push(("身份证号", idcard::mask(&registered.id_number), idcard::mask(&row.id_number)));
+    }
+    if row.school != registered.school {
+        changes.push(("培训机构", registered.school.clone(), row.school.clone()));
+    }
+    changes
+}
+
+/// Changes as one line: "姓名：张三 → 张四；培训机构：甲校 → 乙校".
+pub fn describe_changes(changes: &[FieldChange]) -> String {
+    changes.iter().map(|(label, old, new)| format!("{label}：{old} → {new}")).collect::<Vec<_>>().join("；")
+}
+
+/// Duplicate exam numbers or ID numbers within the file, and ID numbers registered under
+/// another exam number in `registered` (exam number → ID number of candidates already in
+/// the session).
 pub fn check_duplicates(candidates: &[Candidate], registered: &HashMap<String, String>, problems: &mut Problems) {
     let registered_ids: HashMap<&str, &str> = registered.iter().map(|(e, i)| (i.as_str(), e.as_str())).collect();
     let mut exam_seen: HashMap<&str, &Location> = HashMap::new();
     let mut id_seen: HashMap<&str, &Location> = HashMap::new();
     for c in candidates {
-        if registered.contains_key(&c.exam_no) {
-            problems.error(c.location.clone(), format!("准考证号 {} 已在本批次登记过", c.exam_no));
-        } else if let Some(first) = exam_seen.insert(&c.exam_no, &c.location) {
+        if let Some(first) = exam_seen.insert(&c.exam_no, &c.location) {
             problems.error(c.location.clone(), format!("准考证号 {} 重复：{first} 已经用过", c.exam_no));
         }
-        if let Some(other) = registered_ids.get(c.id_number.as_str()) {
+        if let Some(other) = registered_ids.get(c.id_number.as_str()).filter(|other| **other != c.exam_no) {
             problems.error(
                 c.location.clone(),
                 format!("身份证号 {} 已在本批次登记过（准考证号 {other}）", idcard::mask(&c.id_number)),

@@ -45,6 +45,17 @@ fn number_format(value: &str) -> Result<String, String> {
     Ok(value.to_owned())
 }
 
+/// Months a part passed stays valid for a retake (补考): a whole number 1 to 60.
+fn retake_months(value: &str) -> Result<String, String> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if (1..=60).contains(&n) => Ok(n.to_string()),
+        _ => Err("应为 1 到 60 之间的整数（月），默认 12".into()),
+    }
+}
+
+/// The default of `retake-months`.
+pub const RETAKE_MONTHS: u32 = 12;
+
 pub static SETTINGS: &[SettingSpec] = &[
     SettingSpec {
         key: "org-code", label: "评价机构代码（4 位数字）", check: |v| digits(4)(v), key_file: false
@@ -62,6 +73,12 @@ pub static SETTINGS: &[SettingSpec] = &[
         key: "cert-number-format",
         label: "证书编号格式（默认人社 22 位：{type}{org}{province}{site}{yy}{level}{serial6}）",
         check: number_format,
+        key_file: false,
+    },
+    SettingSpec {
+        key: "retake-months",
+        label: "补考时已合格部分的保留期（月，1–60，默认 12）",
+        check: retake_months,
         key_file: false,
     },
     SettingSpec {
@@ -106,5 +123,8 @@ mod tests {
         );
         assert!(validate("cert-number-format", "{org}-{serial6}").unwrap_err().contains("年份"));
         assert!(validate("cert-number-format", "{org}-{yyyy}-{level}-{serial6}-{x}").is_err());
+        assert_eq!(validate("retake-months", " 24 ").unwrap(), "24");
+        assert!(validate("retake-months", "0").is_err() && validate("retake-months", "61").is_err());
+        assert!(validate("retake-months", "1.5").unwrap_err().contains("1 到 60"));
     }
 }

@@ -196,9 +196,12 @@ fn issue(context: &Context, session_id: &str, key_path: Option<&Path>) -> Result
     let mut issued = Vec::new();
     let mut withheld = Vec::new();
     let (mut already, mut open) = (0, 0);
+    // 违纪 candidates are never issued a certificate; they are listed.
+    let misconduct: Vec<&CandidateResult> =
+        results.iter().filter(|r| r.marks.iter().any(|m| m.status == "misconduct")).collect();
     for r in &results {
         if !r.passed {
-            if matches!(r.reason, Some("实操待仲裁" | "实操未评完")) {
+            if matches!(r.reason.as_deref(), Some("实操待仲裁" | "实操未评完")) {
                 open += 1;
             }
             continue;
@@ -223,6 +226,7 @@ fn issue(context: &Context, session_id: &str, key_path: Option<&Path>) -> Result
         "already_held": already,
         "withheld_revoked": withheld.iter().map(|(e, name, n)| json!({ "exam_no": e, "name": name, "revoked": n })).collect::<Vec<_>>(),
         "grading_open": open,
+        "withheld_misconduct": misconduct.iter().map(|r| json!({ "exam_no": r.exam_no, "name": r.name, "reason": r.reason })).collect::<Vec<_>>(),
     }))?;
     out.line(format!("已签发 {} 张证书（批次 {}，{}）。", issued.len(), session.id, session.level))?;
     if already > 0 {
@@ -236,6 +240,12 @@ fn issue(context: &Context, session_id: &str, key_path: Option<&Path>) -> Result
         }
         out.table(&t)?;
         out.line("如确需补发，请逐一运行：certify certificates reissue 已撤销的证书编号 --reason 原因")?;
+    }
+    if !misconduct.is_empty() {
+        out.line(format!("{} 人有违纪记录，不签发证书：", misconduct.len()))?;
+        for r in &misconduct {
+            out.line(format!("  {} {}：{}", r.exam_no, r.name, r.reason.as_deref().unwrap_or("违纪")))?;
+        }
     }
     if open > 0 {
         note(format!("{open} 人的实操尚未评完或待仲裁，暂不签发；评完后再次运行本命令即可。"));
@@ -273,7 +283,7 @@ fn reissue(context: &Context, number: &str, reason: &str, key_path: Option<&Path
             "考生 {}（{}）按现在的成绩不合格（{}），不能重新签发；如只需撤销原证书：certify certificates revoke {} --reason 原因",
             r.exam_no,
             r.name,
-            r.reason.unwrap_or("不合格"),
+            r.reason.as_deref().unwrap_or("不合格"),
             old.number
         )));
     }

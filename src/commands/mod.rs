@@ -9,6 +9,7 @@
 mod analyze;
 mod bank;
 mod blueprint;
+mod candidates;
 mod certificates;
 mod documents;
 mod init;
@@ -16,6 +17,7 @@ mod keys;
 mod paper;
 mod practical;
 mod results;
+mod retake;
 mod score;
 mod session;
 mod simulate;
@@ -69,7 +71,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::BuildPaper(args) => paper::build(&context, &args),
         Command::Paper(command) => paper::run(&context, &command),
         Command::Session(command) => session::run(&context, &command),
-        Command::Candidates(command) => session::candidates(&context, &command),
+        Command::Candidates(command) => candidates::run(&context, &command),
         Command::Score(command) => score::run(&context, &command),
         Command::Simulate(args) => simulate::run(&context, &args),
         Command::Rubric(command) => practical::rubric(&context, &command),

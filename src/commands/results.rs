@@ -10,9 +10,10 @@ use super::Context;
 use super::practical::practical_status;
 use super::session::find_session;
 use crate::cli::ExportCommand;
-use crate::db::{CertificateRead, PaperRead, Read, SessionRead, SessionRow};
+use crate::db::{CarriedPart, CertificateRead, MarkRow, OperationsRead, PaperRead, Read, SessionRead, SessionRow};
 use crate::error::Error;
 use crate::idcard;
+use crate::operations;
 use crate::output::{align_right, table};
 use crate::practical::Outcome;
 use crate::results::{self, Practical};
@@ -30,7 +31,20 @@ pub struct CandidateResult {
     pub theory: Option<f64>,
     pub practical: Option<f64>,
     pub passed: bool,
-    pub reason: Option<&'static str>,
+    /// Why not passed: 退考, 违纪 / 缺考 with the part and the recorded reason, or the
+    /// result's own reason.
+    pub reason: Option<String>,
+    /// `registered` or `withdrawn` (退考).
+    pub status: String,
+    /// Attendance and misconduct marks (`session mark`).
+    pub marks: Vec<MarkRow>,
+    /// Parts carried over from an earlier session (retake sessions): where and when sat.
+    pub carried: Vec<CarriedPart>,
+    /// Each part's score if sat (or carried) and at its pass mark, for retakes.
+    #[serde(skip)]
+    pub theory_passed: Option<f64>,
+    #[serde(skip)]
+    pub practical_passed: Option<f64>,
     /// The valid certificate of this session, if issued.
     pub certificate: Option<String>,
     pub issued: Option<String>,
@@ -67,11 +81,13 @@ pub fn session_results(db: &impl Read, session: &SessionRow) -> Result<Vec<Candi
             .collect(),
         None => HashMap::new(),
     };
-    let mut certificates: HashMap<String, (String, f64, f64, String)> = HashMap::new();
+    let mut marks = db.marks(&session.id)?;
+    let mut carried = db.carried_parts(&session.id)?;
+    let mut certificates: HashMap<String, crate::db::CertificateRow> = HashMap::new();
     let mut revoked: HashMap<String, String> = HashMap::new();
     for c in db.certificates(Some(&session.id))? {
         if c.status == "valid" {
-            certificates.insert(c.exam_no, (c.number, c.theory, c.practical, c.issued));
+            certificates.insert(c.exam_no.clone(), c);
         } else {
             revoked.insert(c.exam_no, c.number);
         }
@@ -81,19 +97,47 @@ pub fn session_results(db: &impl Read, session: &SessionRow) -> Result<Vec<Candi
         .into_iter()
         .map(|c| {
             let sheet = sheets.get(&c.exam_no);
-            let theory = sheet.map(|(paper, total)| (*total, pass_marks.get(paper).copied().unwrap_or(60.0)));
-            let state = practical.get(&c.exam_no).cloned().unwrap_or(Practical::Open);
-            let decision = results::decide(theory, &state);
+            let mut theory = sheet.map(|(paper, total)| (*total, pass_marks.get(paper).copied().unwrap_or(60.0)));
+            let mut state = practical.get(&c.exam_no).cloned().unwrap_or(Practical::Open);
+            // A carried part was passed where it was sat: it counts as passed here.
+            let carried = carried.remove(&c.exam_no).unwrap_or_default();
+            for part in &carried {
+                match part.part.as_str() {
+                    "theory" => theory = Some((part.score, part.score)),
+                    _ => state = Practical::Done { score: part.score, pass_mark: part.score },
+                }
+            }
+            let theory_passed = theory.filter(|(t, mark)| t + 1e-9 >= *mark).map(|(t, _)| t);
+            let practical_passed = match state {
+                Practical::Done { score, pass_mark } if score + 1e-9 >= pass_mark => Some(score),
+                _ => None,
+            };
+            let marks = marks.remove(&c.exam_no).unwrap_or_default();
+            let labelled: Vec<results::Mark<'_>> = marks
+                .iter()
+                .map(|m| results::Mark {
+                    part: operations::part_label(&m.part),
+                    misconduct: m.status == "misconduct",
+                    reason: &m.reason,
+                })
+                .collect();
+            let withdrawn = c.withdrawn().then(|| c.status_reason.as_deref().unwrap_or(""));
+            let decision = results::decide_marked(withdrawn, &labelled, theory, &state);
+            drop(labelled);
             let practical_score = match state {
                 Practical::Done { score, .. } => Some(score),
                 _ => None,
             };
             let theory_score = theory.map(|(t, _)| t);
             let certificate = certificates.get(&c.exam_no);
-            let stale = certificate.is_some_and(|(_, t, p, _)| {
+            // The signed record names the person too: a corrected name or ID number
+            // makes it as stale as a changed score.
+            let stale = certificate.is_some_and(|cert| {
                 !decision.passed
-                    || theory_score.is_none_or(|x| (x - t).abs() > 0.005)
-                    || practical_score.is_none_or(|x| (x - p).abs() > 0.005)
+                    || theory_score.is_none_or(|x| (x - cert.theory).abs() > 0.005)
+                    || practical_score.is_none_or(|x| (x - cert.practical).abs() > 0.005)
+                    || cert.name != c.name
+                    || cert.id_number != c.id_number
             });
             let certificate_status = match (certificate, revoked.contains_key(&c.exam_no)) {
                 (Some(_), _) => Some("valid"),
@@ -111,8 +155,13 @@ pub fn session_results(db: &impl Read, session: &SessionRow) -> Result<Vec<Candi
                 practical: practical_score,
                 passed: decision.passed,
                 reason: decision.reason,
-                certificate: certificate.map(|(n, _, _, _)| n.clone()),
-                issued: certificate.map(|(_, _, _, d)| d.clone()),
+                status: c.status,
+                marks,
+                carried,
+                theory_passed,
+                practical_passed,
+                certificate: certificate.map(|cert| cert.number.clone()),
+                issued: certificate.map(|cert| cert.issued.clone()),
                 stale,
             }
         })
@@ -153,6 +202,14 @@ fn score(value: Option<f64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
+/// A score with where and when it was sat, when carried over from another session.
+fn with_origin(text: String, r: &CandidateResult, part: &str) -> String {
+    match r.carried.iter().find(|c| c.part == part) {
+        Some(c) => format!("{text}（{} {}）", c.from_session, c.sat_on),
+        None => text,
+    }
+}
+
 pub fn results(context: &Context, session_id: &str, full_id: bool) -> Result<(), Error> {
     let db = context.existing()?;
     let session = find_session(&db, session_id)?;
@@ -180,12 +237,12 @@ pub fn results(context: &Context, session_id: &str, full_id: bool) -> Result<(),
             r.name.clone(),
             idcard::display(&r.id_number, full_id),
             r.school.clone(),
-            score(r.theory),
-            score(r.practical),
+            with_origin(score(r.theory), r, "theory"),
+            with_origin(score(r.practical), r, "practical"),
             match (r.passed, r.certificate_status) {
                 (true, Some("revoked")) => "证书已撤销".to_owned(),
                 (true, _) => "合格".to_owned(),
-                (false, _) => r.reason.unwrap_or("").to_owned(),
+                (false, _) => r.reason.clone().unwrap_or_default(),
             },
             match (&r.certificate, r.stale) {
                 (Some(n), true) => format!("{n}（成绩已变动，需复核）"),

@@ -15,6 +15,7 @@ use crate::clock;
 use crate::db::{NewSheet, PaperRead, PaperView, SessionRead};
 use crate::error::{Error, PROBLEM_CAP};
 use crate::import::{self, Cell, ReadOptions, column_letter, format_number, normalize_header, write_number};
+use crate::operations::Part;
 use crate::output::{align_right, note, table};
 use crate::problem::{Location, Problems};
 use crate::scoring::{self, Question, Response};
@@ -139,6 +140,8 @@ fn theory(context: &Context, args: &ScoreTheoryArgs) -> Result<(), Error> {
             session.id, session.id
         )));
     }
+    // Candidates whose theory sheet must not be scored here, and why.
+    let refused: HashMap<String, String> = super::candidates::unscorable(&db, &session.id, Part::Theory)?;
     let mut keys: HashMap<String, Key> = HashMap::new();
     for paper in db.session_papers(&session.id)? {
         let view = db.paper(&paper)?.ok_or_else(|| Error::user(format!("试卷 {paper} 不存在")))?;
@@ -187,7 +190,11 @@ fn theory(context: &Context, args: &ScoreTheoryArgs) -> Result<(), Error> {
                 }
             };
             let mut paper_id: Option<String> = None;
-            if let Some(exam_no) = &exam_no {
+            if let Some(exam_no) = &exam_no
+                && let Some(why) = refused.get(exam_no)
+            {
+                problems.error(at(layout.exam_no), format!("考生 {exam_no} 不能评分：{why}"));
+            } else if let Some(exam_no) = &exam_no {
                 match candidates.get(exam_no) {
                     None => problems
                         .error(at(layout.exam_no), format!("准考证号 {exam_no} 不在批次 {} 的考生名单中", session.id)),

@@ -7,13 +7,13 @@ use jiff::civil::Date;
 use serde_json::json;
 
 use super::Context;
-use crate::cli::{CandidatesCommand, CandidatesImportArgs, SessionAssignArgs, SessionCommand, SessionCreateArgs};
+use crate::cli::{CandidatesImportArgs, SessionAssignArgs, SessionCommand, SessionCreateArgs, SessionMarkArgs};
 use crate::clock;
-use crate::db::{NewCandidate, NewSession, PaperRead, Read, SessionRead, SessionRow};
+use crate::db::{NewCandidate, NewSession, OperationsRead, PaperRead, Read, SessionRead, SessionRow};
 use crate::error::{Error, io_error};
 use crate::idcard;
 use crate::import::{self, ReadOptions, format_number};
-use crate::output::{align_right, table};
+use crate::output::{align_right, note, table};
 use crate::problem::Problems;
 use crate::roster::{self, CANDIDATE_SCHEMA};
 
@@ -21,18 +21,13 @@ pub fn run(context: &Context, command: &SessionCommand) -> Result<(), Error> {
     match command {
         SessionCommand::Create(args) => create(context, args),
         SessionCommand::List => list(context),
-        SessionCommand::Show { id, full_id } => show(context, id, *full_id),
+        SessionCommand::Show { id, full_id, log } => show(context, id, *full_id, *log),
+        SessionCommand::Mark(args) => mark(context, args),
         SessionCommand::Assign(args) => assign(context, args),
         SessionCommand::Rooms { session, size } => super::documents::rooms(context, session, *size),
         SessionCommand::Tickets(args) => super::documents::tickets(context, args),
         SessionCommand::SignIn(args) => super::documents::sign_in(context, args),
         SessionCommand::SetPractical { session, file } => set_practical(context, session, file),
-    }
-}
-
-pub fn candidates(context: &Context, command: &CandidatesCommand) -> Result<(), Error> {
-    match command {
-        CandidatesCommand::Import(args) => import_candidates(context, args),
     }
 }
 
@@ -64,6 +59,18 @@ fn create(context: &Context, args: &SessionCreateArgs) -> Result<(), Error> {
     if db.session(id)?.is_some() {
         return Err(Error::user(format!("考试批次「{id}」已经存在；用 certify session show {id} 查看")));
     }
+    let retake_of: Vec<String> = args.retake_of.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+    for earlier in &retake_of {
+        let earlier = find_session(&db, earlier)?;
+        if earlier.level != args.level.code() {
+            return Err(Error::user(format!(
+                "批次 {} 是{}，补考批次是{}；只能补考同一等级的批次",
+                earlier.id,
+                earlier.level,
+                args.level.label()
+            )));
+        }
+    }
     let tx = db.transaction()?;
     let date_text = date.to_string();
     tx.create_session(&NewSession {
@@ -75,10 +82,16 @@ fn create(context: &Context, args: &SessionCreateArgs) -> Result<(), Error> {
         practical_plan: plan.as_deref(),
         created_at: &clock::now_text(),
     })?;
+    if !retake_of.is_empty() {
+        tx.set_retake_of(id, &retake_of)?;
+    }
     tx.commit()?;
     let out = context.out;
-    out.json(&json!({ "id": id, "level": args.level.code(), "date": date.to_string() }))?;
+    out.json(&json!({ "id": id, "level": args.level.code(), "date": date.to_string(), "retake_of": retake_of }))?;
     out.line(format!("已新建考试批次 {id}（{}，{}）", args.level.label(), date))?;
+    if !retake_of.is_empty() {
+        out.line(format!("这是 {} 的补考批次。", retake_of.join("、")))?;
+    }
     out.line(format!("下一步：certify candidates import --session {id} 考生名单.csv"))
 }
 
@@ -107,9 +120,12 @@ fn list(context: &Context) -> Result<(), Error> {
     out.table(&t)
 }
 
-fn show(context: &Context, id: &str, full_id: bool) -> Result<(), Error> {
+fn show(context: &Context, id: &str, full_id: bool, log: bool) -> Result<(), Error> {
     let db = context.existing()?;
     let session = find_session(&db, id)?;
+    if log {
+        return show_log(context, &db, &session);
+    }
     let candidates = db.candidates(id)?;
     let papers = db.session_papers(id)?;
     let sheets = db.sheet_totals(id)?;
@@ -185,7 +201,26 @@ fn show(context: &Context, id: &str, full_id: bool) -> Result<(), Error> {
     out.table(&t)
 }
 
-fn import_candidates(context: &Context, args: &CandidatesImportArgs) -> Result<(), Error> {
+/// `session show ID --log`: every change made by hand, oldest first.
+fn show_log(context: &Context, db: &crate::db::Db, session: &SessionRow) -> Result<(), Error> {
+    let log = db.session_log(&session.id)?;
+    let out = context.out;
+    out.json(&json!({ "session": session.id, "log": log }))?;
+    if out.json {
+        return Ok(());
+    }
+    if log.is_empty() {
+        return out.line(format!("批次 {} 还没有变更记录。", session.id));
+    }
+    out.line(format!("批次 {} 的变更记录（{} 条）：", session.id, log.len()))?;
+    let mut t = table(["时间", "操作人", "准考证号", "变更", "原因"]);
+    for e in &log {
+        t.add_row([e.at.clone(), e.by.clone(), e.exam_no.clone(), e.detail.clone(), e.reason.clone()]);
+    }
+    out.table(&t)
+}
+
+pub(super) fn import_candidates(context: &Context, args: &CandidatesImportArgs) -> Result<(), Error> {
     let source = import::load(&args.file)?;
     let mut db = context.workspace()?;
     let session = find_session(&db, &args.session)?;
@@ -198,8 +233,12 @@ fn import_candidates(context: &Context, args: &CandidatesImportArgs) -> Result<(
         &mut problems,
     )?;
     let list: Vec<_> = records.iter().filter_map(|r| roster::candidate_from_record(r, today, &mut problems)).collect();
-    let registered: HashMap<String, String> =
-        db.candidates(&session.id)?.into_iter().map(|c| (c.exam_no, c.id_number)).collect();
+    let existing: HashMap<String, roster::Registered> = db
+        .candidates(&session.id)?
+        .into_iter()
+        .map(|c| (c.exam_no, roster::Registered { name: c.name, id_number: c.id_number, school: c.school }))
+        .collect();
+    let registered: HashMap<String, String> = existing.iter().map(|(e, r)| (e.clone(), r.id_number.clone())).collect();
     roster::check_duplicates(&list, &registered, &mut problems);
     if problems.has_errors() {
         return Err(Error::Invalid(problems.into_errors()));
@@ -207,9 +246,47 @@ fn import_candidates(context: &Context, args: &CandidatesImportArgs) -> Result<(
     if list.is_empty() {
         return Err(Error::user(format!("{}: 没有考生数据", source.name)));
     }
-    let now = clock::now_text();
-    let tx = db.transaction()?;
+    // Rows already registered: identical ones are skipped, changed ones need --update.
+    let mut unchanged = 0usize;
+    let mut changed: Vec<(&roster::Candidate, String)> = Vec::new();
+    let mut new: Vec<&roster::Candidate> = Vec::new();
     for c in &list {
+        match existing.get(&c.exam_no) {
+            None => new.push(c),
+            Some(old) => match roster::compare(c, old) {
+                changes if changes.is_empty() => unchanged += 1,
+                changes => changed.push((c, roster::describe_changes(&changes))),
+            },
+        }
+    }
+    if !changed.is_empty() && !args.update {
+        let mut problems = Problems::default();
+        for (c, detail) in &changed {
+            problems.error(c.location.clone(), format!("考生 {} 已登记，文件中的内容不同：{detail}", c.exam_no));
+        }
+        note(format!(
+            "{} 名已登记考生的信息与文件不同，未导入任何考生；确认要按文件更新时，加 --update 重新运行。",
+            changed.len()
+        ));
+        return Err(Error::Invalid(problems.into_errors()));
+    }
+    let retake = super::retake::plan_import(&db, &session, &new)?;
+    let now = clock::now_text();
+    let by = super::candidates::who();
+    let tx = db.transaction()?;
+    for (c, detail) in &changed {
+        tx.update_candidate(&session.id, &c.exam_no, &c.name, &c.id_number, &c.school)?;
+        tx.log(
+            &session.id,
+            &c.exam_no,
+            "reimport",
+            detail,
+            &format!("重新导入 {}（--update）", source.name),
+            &by,
+            &now,
+        )?;
+    }
+    for c in &new {
         let extra = serde_json::to_string(&c.extra).expect("serializes");
         tx.insert_candidate(
             &session.id,
@@ -224,26 +301,100 @@ fn import_candidates(context: &Context, args: &CandidatesImportArgs) -> Result<(
             &now,
         )?;
     }
+    for (exam_no, part) in &retake {
+        tx.insert_carried(&session.id, exam_no, part)?;
+    }
     tx.commit()?;
     let out = context.out;
     out.json(&json!({
         "session": session.id,
-        "added": list.len(),
-        "candidates": list.iter().map(|c| json!({
+        "added": new.len(),
+        "unchanged": unchanged,
+        "updated": changed.iter().map(|(c, detail)| json!({ "exam_no": c.exam_no, "changes": detail })).collect::<Vec<_>>(),
+        "carried": retake.iter().map(|(e, p)| json!({ "exam_no": e, "part": p.part, "score": p.score, "from": p.from_session, "sat_on": p.sat_on })).collect::<Vec<_>>(),
+        "candidates": new.iter().map(|c| json!({
             "exam_no": c.exam_no,
             "name": c.name,
             "id_number": idcard::display(&c.id_number, args.full_id),
             "school": c.school,
         })).collect::<Vec<_>>(),
     }))?;
-    let schools: std::collections::BTreeSet<&str> = list.iter().map(|c| c.school.as_str()).collect();
+    let schools: std::collections::BTreeSet<&str> = new.iter().map(|c| c.school.as_str()).collect();
     out.line(format!(
         "已导入 {} 名考生到批次 {}（来自 {} 个培训机构），本批次共 {} 人。",
-        list.len(),
+        new.len(),
         session.id,
         schools.len(),
-        registered.len() + list.len()
-    ))
+        registered.len() + new.len()
+    ))?;
+    if unchanged > 0 {
+        out.line(format!("{unchanged} 名考生已登记且信息相同，已跳过。"))?;
+    }
+    if !changed.is_empty() {
+        out.line(format!("已按文件更新 {} 名已登记考生（已记入变更记录）：", changed.len()))?;
+        for (c, detail) in &changed {
+            out.line(format!("  {} {}：{detail}", c.exam_no, c.name))?;
+        }
+    }
+    for (exam_no, p) in &retake {
+        out.line(format!(
+            "  {exam_no}：{}成绩 {} 沿用批次 {}（{}）",
+            crate::operations::part_label(&p.part),
+            format_number(p.score),
+            p.from_session,
+            p.sat_on
+        ))?;
+    }
+    Ok(())
+}
+
+/// `session mark`: absent (缺考) or misconduct (违纪) on one part, with the reason. A
+/// mark replaces an earlier one on the same part; both are in the change log.
+fn mark(context: &Context, args: &SessionMarkArgs) -> Result<(), Error> {
+    use crate::operations::{Part, mark_label};
+    let reason = super::candidates::required_reason(&args.reason, "标记")?;
+    let part = Part::parse(&args.part).expect("clap checked the part");
+    let mut db = context.workspace()?;
+    let session = find_session(&db, &args.session)?;
+    let tx = db.transaction()?;
+    let c = super::candidates::find_candidate(&tx, &session.id, &args.exam_no)?;
+    if c.withdrawn() {
+        return Err(Error::user(format!("考生 {}（{}）已退考，不需要再标记缺考或违纪", c.exam_no, c.name)));
+    }
+    // Absence contradicts a result on record; misconduct may be found after scoring.
+    if args.status == "absent" {
+        let sat = match part {
+            Part::Theory => tx.scored_exam_nos(&session.id)?.contains(&c.exam_no),
+            Part::Practical => tx.has_grades(&session.id, &c.exam_no)?,
+        };
+        if sat {
+            return Err(Error::user(format!(
+                "考生 {}（{}）已有{}成绩，不能标记为缺考；如成绩录错，请先更正成绩",
+                c.exam_no,
+                c.name,
+                part.label()
+            )));
+        }
+    }
+    let (by, now) = (super::candidates::who(), clock::now_text());
+    let label = mark_label(&args.status);
+    tx.set_mark(&session.id, &c.exam_no, part.code(), &args.status, &reason, &by, &now)?;
+    tx.log(&session.id, &c.exam_no, "mark", &format!("{}{label}", part.label()), &reason, &by, &now)?;
+    let affected = super::candidates::affected_now(&tx, &session.id, &c.exam_no)?;
+    tx.commit()?;
+    let out = context.out;
+    out.json(&json!({
+        "session": session.id, "exam_no": c.exam_no, "part": part.code(), "status": args.status,
+        "reason": reason, "by": by, "affected": affected,
+    }))?;
+    out.line(format!("已记录：考生 {}（{}）{}{label}（原因：{reason}）。", c.exam_no, c.name, part.label()))?;
+    if args.status == "misconduct" {
+        out.line("违纪考生不签发证书。")?;
+    }
+    if let Some(text) = affected {
+        out.line(text)?;
+    }
+    Ok(())
 }
 
 fn assign(context: &Context, args: &SessionAssignArgs) -> Result<(), Error> {

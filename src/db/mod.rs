@@ -15,6 +15,7 @@
 
 mod bank;
 mod certificates;
+mod operations;
 mod papers;
 mod practical;
 mod rooms;
@@ -30,6 +31,7 @@ use rusqlite_migration::{M, Migrations};
 
 pub use self::bank::{BankRead, ItemFilter, StoredItem, VersionInfo};
 pub use self::certificates::{CertificateRead, CertificateRow, NewCertificate};
+pub use self::operations::{AppealRow, CarriedPart, LogEntry, MarkRow, NewAppeal, OperationsRead};
 pub use self::papers::{NewBuild, NewPaper, NewPaperItem, PaperItemView, PaperRead, PaperSummary, PaperView};
 pub use self::practical::{
     DrawRow, GradeRow, NewDraw, NewGrade, NewResolution, PracticalRead, Resolution, RubricRow, RubricState,
@@ -52,6 +54,7 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/005_certificates.sql")),
         M::up(include_str!("migrations/006_calibration.sql")),
         M::up(include_str!("migrations/007_certificate_trust.sql")),
+        M::up(include_str!("migrations/008_operations.sql")),
     ])
 });
 

@@ -19,6 +19,9 @@ pub struct SessionRow {
     #[serde(skip)]
     pub practical_plan: Option<String>,
     pub created_at: String,
+    /// A retake session (补考): the sessions it retakes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub retake_of: Vec<String>,
     pub candidates: i64,
     pub assigned: i64,
     pub scored: i64,
@@ -33,6 +36,15 @@ pub struct CandidateRow {
     pub school: String,
     pub extra: String,
     pub paper_id: Option<String>,
+    /// `registered`, or `withdrawn` (退考) with the reason.
+    pub status: String,
+    pub status_reason: Option<String>,
+}
+
+impl CandidateRow {
+    pub fn withdrawn(&self) -> bool {
+        self.status == "withdrawn"
+    }
 }
 
 /// A candidate to register.
@@ -107,7 +119,7 @@ pub struct NewSheet<'a> {
 const SESSION_COLUMNS: &str = "s.id, s.level, s.date, s.site, s.name, s.practical_plan, s.created_at, \
      (SELECT COUNT(*) FROM candidates c WHERE c.session_id = s.id), \
      (SELECT COUNT(*) FROM candidates c WHERE c.session_id = s.id AND c.paper_id IS NOT NULL), \
-     (SELECT COUNT(*) FROM sheets h WHERE h.session_id = s.id AND h.current = 1)";
+     (SELECT COUNT(*) FROM sheets h WHERE h.session_id = s.id AND h.current = 1), s.retake_of";
 
 fn session_row(row: &Row<'_>) -> rusqlite::Result<SessionRow> {
     Ok(SessionRow {
@@ -121,6 +133,10 @@ fn session_row(row: &Row<'_>) -> rusqlite::Result<SessionRow> {
         candidates: row.get(7)?,
         assigned: row.get(8)?,
         scored: row.get(9)?,
+        retake_of: row
+            .get::<_, Option<String>>(10)?
+            .map(|list| list.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
     })
 }
 
@@ -165,7 +181,8 @@ pub trait SessionRead: Read + Sized {
     /// Candidates of a session in exam-number order.
     fn candidates(&self, session: &str) -> Result<Vec<CandidateRow>, Error> {
         let mut statement = self.conn().prepare(
-            "SELECT exam_no, name, id_number, school, extra, paper_id FROM candidates WHERE session_id = ?1",
+            "SELECT exam_no, name, id_number, school, extra, paper_id, status, status_reason FROM candidates \
+             WHERE session_id = ?1",
         )?;
         let mut rows = statement
             .query_map([session], |row| {
@@ -176,6 +193,8 @@ pub trait SessionRead: Read + Sized {
                     school: row.get(3)?,
                     extra: row.get(4)?,
                     paper_id: row.get(5)?,
+                    status: row.get(6)?,
+                    status_reason: row.get(7)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;

@@ -12,6 +12,7 @@ mod bundled_bank;
 mod certificates;
 mod documents;
 mod messages;
+mod operations;
 mod papers;
 mod practical;
 mod sessions;

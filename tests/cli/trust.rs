@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::support::{Workspace, file_hash};
 
-const S1: &str = "S1";
+pub const S1: &str = "S1";
 const S2: &str = "S2";
 
 fn examples() -> PathBuf {
@@ -95,7 +95,7 @@ fn template() -> &'static Path {
 }
 
 /// A fresh copy of the template, its key settings pointing at its own copies.
-fn cycle() -> Workspace {
+pub fn cycle() -> Workspace {
     let ws = Workspace::new();
     let template = template();
     std::fs::copy(template.join("certify.db"), ws.db()).unwrap();
