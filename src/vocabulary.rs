@@ -143,6 +143,22 @@ impl Scheme {
     }
 }
 
+impl Domain {
+    /// Two characters, for table columns that must fit a terminal.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Domain::Ethics => "道德",
+            Domain::Policy => "政策",
+            Domain::Feeding => "营养",
+            Domain::DailyCare => "照料",
+            Domain::Hygiene => "卫生",
+            Domain::Safety => "安全",
+            Domain::Development => "发展",
+            Domain::Partnership => "共育",
+        }
+    }
+}
+
 impl Level {
     /// The level's bit in a stored level mask. Part of the database format: the
     /// positions in [`Level::ALL`] must never change.

@@ -384,23 +384,26 @@ fn print_theory(
         .filter(|(_, max)| **max > 0.0)
         .map(|(d, max)| format!("{} {:.0}%", d.label(), earned.get(d).copied().unwrap_or(0.0) * 100.0 / max))
         .collect();
-    out.line(format!("各领域得分率：{}", shares.join(" · ")))?;
+    // Four domains a line keeps the summary inside 120 columns.
+    for (i, chunk) in shares.chunks(4).enumerate() {
+        out.line(format!("{}{}", if i == 0 { "各领域得分率：" } else { "              " }, chunk.join(" · ")))?;
+    }
     const TABLE_LIMIT: usize = 500;
     if scored.len() > TABLE_LIMIT {
         return out.line(format!("（共 {} 人，逐人成绩请用 --json 或 certify session show {session}）", scored.len()));
     }
     let domains: Vec<Domain> = possible.iter().filter(|(_, m)| **m > 0.0).map(|(d, _)| *d).collect();
-    let mut header =
-        vec!["准考证号".to_owned(), "姓名".to_owned(), "培训机构".to_owned(), "试卷".to_owned(), "理论".to_owned()];
-    header.extend(domains.iter().map(|d| d.label().to_owned()));
+    // Short domain labels and no school column keep the table inside 120 columns; the
+    // school is in `results` and `session show`, full domain names in the line above.
+    let mut header = vec!["准考证号".to_owned(), "姓名".to_owned(), "试卷".to_owned(), "理论".to_owned()];
+    header.extend(domains.iter().map(|d| d.short_label().to_owned()));
     header.push("结果".to_owned());
     let mut t = table(header);
     for s in scored {
-        let (name, school, _) = &candidates[&s.exam_no];
+        let (name, _, _) = &candidates[&s.exam_no];
         let mut row = vec![
             s.exam_no.clone(),
             name.clone(),
-            school.clone(),
             s.paper.rsplit('-').next().unwrap_or("").to_owned() + " 卷",
             format_number(s.total),
         ];
@@ -408,7 +411,7 @@ fn print_theory(
         row.push(if passed(s) { "合格".into() } else { "不合格".into() });
         t.add_row(row);
     }
-    align_right(&mut t, &(4..5 + domains.len()).collect::<Vec<_>>());
+    align_right(&mut t, &(3..4 + domains.len()).collect::<Vec<_>>());
     out.table(&t)
 }
 
