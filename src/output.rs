@@ -1,8 +1,10 @@
 //! Everything certify prints: tables and text for people on stdout, one JSON document
 //! for scripts with `--json`, notes and progress on stderr.
 //!
-//! Guarantees: stdout carries only the command's result (so `--json | jq` works);
-//! tables line up with Chinese text (widths by Unicode display width, ASCII rules so
+//! Guarantees: stdout carries only the command's result (so `--json | jq` works); a line
+//! of text longer than [`WIDTH`] display columns is wrapped (Chinese line-breaking rules,
+//! continuation indented), so output reads on a 120-column terminal; tables line up with
+//! Chinese text (widths by Unicode display width, ASCII rules so
 //! East Asian terminals do not double the line characters); writes go through a locked
 //! stdout and surface a broken pipe as an error that `main` turns into a clean exit.
 
@@ -17,6 +19,21 @@ use crate::error::Error;
 /// A header rule under the first row, columns separated by spaces only.
 const STYLE: TableStyle = NOTHING.header_separator(comfy_table::LineStyle::none().fill('-').junction(' '));
 
+/// The widest line of text printed for people, in display columns (a CJK character is two).
+pub const WIDTH: usize = 120;
+
+/// `text` as lines of at most [`WIDTH`] columns: broken where Chinese and English allow a
+/// break (never inside a date or a hyphenated code), continuation lines indented.
+pub fn wrapped(text: &str) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
+    if text.width() <= WIDTH {
+        return vec![text.to_owned()];
+    }
+    let options =
+        textwrap::Options::new(WIDTH).subsequent_indent("  ").word_splitter(textwrap::WordSplitter::NoHyphenation);
+    textwrap::wrap(text, options).into_iter().map(|line| line.into_owned()).collect()
+}
+
 /// Where a command's results go.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
@@ -28,7 +45,14 @@ impl Output {
     pub fn line(&self, text: impl AsRef<str>) -> Result<(), Error> {
         if !self.json {
             let mut out = io::stdout().lock();
-            writeln!(out, "{}", text.as_ref())?;
+            for line in text.as_ref().lines() {
+                for piece in wrapped(line) {
+                    writeln!(out, "{piece}")?;
+                }
+            }
+            if text.as_ref().is_empty() {
+                writeln!(out)?;
+            }
         }
         Ok(())
     }
@@ -83,7 +107,11 @@ impl Output {
 
 /// A note for the person at the terminal, on stderr (never mixed into results).
 pub fn note(text: impl AsRef<str>) {
-    eprintln!("{}", text.as_ref());
+    for line in text.as_ref().lines() {
+        for piece in wrapped(line) {
+            eprintln!("{piece}");
+        }
+    }
 }
 
 /// A table with a header row; numeric columns can be right-aligned with [`align_right`].
@@ -154,6 +182,22 @@ pub fn truncate(text: &str, width: usize) -> String {
 mod tests {
     use super::*;
     use unicode_width::UnicodeWidthStr;
+
+    #[test]
+    fn long_lines_wrap_inside_the_width_and_short_ones_stay() {
+        let short = "已签发 44 张证书（批次 2026-12-BJ01，四级）。";
+        assert_eq!(wrapped(short), [short]);
+        let long = format!(
+            "证书 S000111000001264000001 有效：{}",
+            "签名真实、内容未被改动；截至撤销名单生成时未被撤销；".repeat(4)
+        );
+        let lines = wrapped(&long);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| l.width() <= WIDTH), "{lines:?}");
+        assert_eq!(lines.concat().replace("  ", ""), long.replace("  ", ""));
+        let dated = format!("{}生成于 2026-12-03T17:05:11+00:00（已签名）", "长".repeat(50));
+        assert!(wrapped(&dated).iter().any(|l| l.contains("2026-12-03T17:05:11+00:00")), "a date is never split");
+    }
 
     #[test]
     fn truncate_counts_chinese_as_two_columns() {

@@ -470,4 +470,7 @@ fn the_full_cycle_example_runs() {
     let keys = std::fs::read_dir(ws.path("cycle").join("考务机密")).unwrap().count();
     assert_eq!(keys, 2, "each paper's key sits in 考务机密/");
     assert!(!ws.path("cycle").join("no-such-workspace.db").exists(), "offline verification needs no workspace");
+    use unicode_width::UnicodeWidthStr;
+    let wide: Vec<&str> = stdout.lines().filter(|line| line.width() > 120).collect();
+    assert!(wide.is_empty(), "every line fits a 120-column terminal: {wide:#?}");
 }
