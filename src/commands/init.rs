@@ -87,6 +87,11 @@ pub fn init(context: &Context, args: &InitArgs) -> Result<(), Error> {
             report.added,
             report.skipped_existing + report.unchanged
         ))?;
+    } else {
+        out.line(
+            "按 --empty 建立：没有载入内置题库（700 余道试题）和内置的 13 张实操评分表。\n\
+             需要时用 certify bank import、certify rubric import 导入自己的，或不加 --empty 再运行一次 init 载入内置的。",
+        )?;
     }
     if db.setting("org-code")?.is_none() {
         out.line("提示：签发证书前请设置机构代码等信息，例如 certify config set org-code 0001")?;

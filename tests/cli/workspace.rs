@@ -30,9 +30,12 @@ fn init_does_not_undo_a_retirement() {
 }
 
 #[test]
-fn init_empty_makes_an_empty_bank() {
-    let ws = Workspace::empty();
+fn init_empty_makes_an_empty_bank_and_says_what_it_left_out() {
+    let ws = Workspace::new();
+    let said = ws.ok(["init", "--empty"]).stdout;
+    assert!(said.contains("没有载入内置题库") && said.contains("实操评分表"), "{said}");
     assert_eq!(ws.json(["bank", "stats"])["total"], 0);
+    assert_eq!(ws.json(["rubric", "list"])["rubrics"].as_array().unwrap().len(), 0);
 }
 
 #[test]
