@@ -36,6 +36,9 @@ certify session create --id "$session" --level 四级 --date 2026-12-05 --site "
     --practical "$here/practical-plan.toml"
 certify candidates import --session "$session" "$here/candidates.csv"
 
+step "3a. 名单更正：报名表上的姓名录错了（更正留有记录，见 session show --log）"
+certify candidates update --session "$session" --exam-no 202612010002 --name 曹玉岚 --reason "报名表姓名笔误，考生持身份证核对"
+
 step "4. 分配试卷（按准考证号轮流发 A、B 卷）"
 certify session assign --session "$session" --papers "$papers"
 echo "试卷和答题卡在 $work/试卷/（可交印刷厂），答案与解析在 $work/考务机密/（不要外发）"
@@ -51,15 +54,21 @@ certify practical draw --session "$session" --seed 2026
 step "6. 生成演练数据（理论答卷、三位考评员的实操评分）"
 certify simulate --session "$session" --seed 7 --out "$work/rehearsal"
 
-step "7. 理论评分"
-certify score theory --session "$session" "$work/rehearsal/theory-responses.csv"
+step "7. 登记缺考，理论评分（缺考考生没有答卷）"
+certify session mark --session "$session" --exam-no 202612010060 --part theory --status absent --reason "未到场"
+grep -v '^202612010060,' "$work/rehearsal/theory-responses.csv" > "$work/rehearsal/theory-collected.csv"
+certify score theory --session "$session" "$work/rehearsal/theory-collected.csv" | head -4
 
 step "8. 导入实操评分，查看进度与考评员一致性"
 certify grade import --session "$session" "$work/rehearsal/practical-grades.csv"
 certify grade status --session "$session" --agreement | tail -12
 
+step "8a. 登记违纪：理论考试中携带手机（违纪考生不发证书）"
+certify session mark --session "$session" --exam-no 202612010003 --part theory --status misconduct --reason "考试中携带手机"
+
 step "9. 考试结果（各培训机构汇总）"
 certify results --session "$session" | tail -7
+certify results --session "$session" | grep -E "缺考|违纪"
 
 step "10. 生成签名密钥，签发证书"
 certify keys generate --out "$work/keys"
@@ -78,6 +87,13 @@ step "12. 导出合格名单（Excel 两张表：合格名单、汇总；每个�
 certify export pass-list --session "$session" --out "$work/合格名单.xlsx"
 certify export pass-list --session "$session" --school "阳光职业技能培训学校" --out "$work/阳光职业技能培训学校-合格名单.csv"
 
+
+step "12a. 补考：只有一部分合格的考生，另一部分在保留期内沿用"
+certify export retake-list --session "$session" --out "$work/补考名单.csv"
+certify session create --id 2027-03-BJ02 --level 四级 --date 2027-03-06 --site "北京朝阳考点" --retake-of "$session" \
+    --practical "$here/practical-plan.toml"
+certify candidates import --session 2027-03-BJ02 "$work/补考名单.csv" | tail -3
+certify session show 2026-12-BJ01 --log | tail -4
 
 if [ "${CERTIFY_ANALYZE:-yes}" != "no" ]; then
     step "13. 试题分析：图文报告，并把校准难度系数写回题库"

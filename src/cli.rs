@@ -245,6 +245,19 @@ pub enum ExportCommand {
         #[arg(long)]
         force: bool,
     },
+    /// 导出补考名单（考生名单格式，含完整身份证号）：只有一部分合格、可以参加补考的考生，
+    /// 直接用于 candidates import 导入以 --retake-of 新建的补考批次
+    RetakeList {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+        /// 输出文件（.csv 或 .xlsx）
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// 覆盖已存在的输出文件
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -475,8 +488,17 @@ pub struct SessionAssignArgs {
     #[arg(long, value_name = "ID")]
     pub session: String,
     /// 试卷编号，用逗号分隔，如 P-20261122-0001-A,P-20261122-0001-B
-    #[arg(long, value_delimiter = ',', required = true, value_name = "PAPER_ID,...")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        required_unless_present = "latest",
+        conflicts_with = "latest",
+        value_name = "PAPER_ID,..."
+    )]
     pub papers: Vec<String>,
+    /// 用最近一次组卷（与批次同一等级）生成的全部试卷，不必抄写试卷编号
+    #[arg(long)]
+    pub latest: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -283,17 +283,81 @@ pub fn neutralise(text: &str) -> String {
 }
 
 pub fn export(context: &Context, command: &ExportCommand) -> Result<(), Error> {
-    let ExportCommand::PassList { session, school, out: path, full_id, force } = command;
+    match command {
+        ExportCommand::PassList { session, school, out, full_id, force } => {
+            pass_list(context, session, school.as_deref(), out, *full_id, *force)
+        }
+        ExportCommand::RetakeList { session, out, force } => retake_list(context, session, out, *force),
+    }
+}
+
+/// The table format of an output file, refusing an existing file unless `force`.
+fn output_format(path: &std::path::Path, what: &str, force: bool) -> Result<TableFormat, Error> {
     let format = TableFormat::of(path)
-        .ok_or_else(|| Error::user(format!("{}: 合格名单请用 .xlsx 或 .csv 作为扩展名", path.display())))?;
+        .ok_or_else(|| Error::user(format!("{}: {what}请用 .xlsx 或 .csv 作为扩展名", path.display())))?;
     if path.exists() && !force {
         return Err(Error::user(format!("{} 已存在；换一个文件名，或加 --force 覆盖", path.display())));
     }
+    Ok(format)
+}
+
+/// Who may sit a retake of `session`: one part passed, the other not, and neither
+/// withdrawn nor marked for misconduct (those are for the office to decide, not a list).
+fn retake_list(context: &Context, session_id: &str, path: &std::path::Path, force: bool) -> Result<(), Error> {
+    let format = output_format(path, "补考名单", force)?;
+    let db = context.existing()?;
+    let session = find_session(&db, session_id)?;
+    let results = session_results(&db, &session)?;
+    let eligible: Vec<&CandidateResult> = results
+        .iter()
+        .filter(|r| r.status != "withdrawn" && !r.marks.iter().any(|m| m.status == "misconduct"))
+        .filter(|r| r.theory_passed.is_some() != r.practical_passed.is_some())
+        .collect();
+    let csv = format == TableFormat::Csv;
+    let text = |s: &str| -> Value { Value::from(if csv { neutralise(s) } else { s.to_owned() }) };
+    let sheet = Sheet {
+        name: "补考名单".into(),
+        headers: ["准考证号", "姓名", "身份证号", "培训机构", "已合格部分"].map(String::from).to_vec(),
+        rows: eligible
+            .iter()
+            .map(|r| {
+                let kept = if r.theory_passed.is_some() { "理论" } else { "实操" };
+                vec![text(&r.exam_no), text(&r.name), text(&r.id_number), text(&r.school), text(kept)]
+            })
+            .collect(),
+    };
+    let bytes = match format {
+        TableFormat::Xlsx => spreadsheet::xlsx_bytes(&[sheet])?,
+        TableFormat::Csv => spreadsheet::csv_bytes(&sheet)?,
+    };
+    spreadsheet::write_file_atomically(path, &bytes)?;
+    let out = context.out;
+    out.json(&json!({ "session": session.id, "out": path.display().to_string(), "candidates": eligible.len() }))?;
+    out.line(format!(
+        "已导出补考名单：{} 人 → {}（含完整身份证号，仅供导入补考批次，请妥善保管）",
+        eligible.len(),
+        path.display()
+    ))?;
+    out.line(format!(
+        "下一步：certify session create --id 补考批次 --level {} --date 日期 --retake-of {}，再用 candidates import 导入此名单",
+        session.level, session.id
+    ))
+}
+
+fn pass_list(
+    context: &Context,
+    session: &str,
+    school: Option<&str>,
+    path: &std::path::Path,
+    full_id: bool,
+    force: bool,
+) -> Result<(), Error> {
+    let format = output_format(path, "合格名单", force)?;
     let db = context.existing()?;
     let session = find_session(&db, session)?;
     let all = session_results(&db, &session)?;
     if let Some(name) = school
-        && !all.iter().any(|r| &r.school == name)
+        && !all.iter().any(|r| r.school == name)
     {
         return Err(Error::user(format!("批次 {} 中没有培训机构「{name}」的考生", session.id)));
     }
@@ -331,7 +395,7 @@ pub fn export(context: &Context, command: &ExportCommand) -> Result<(), Error> {
                     Value::Number((i + 1) as f64),
                     text(&r.exam_no),
                     text(&r.name),
-                    text(&idcard::display(&r.id_number, *full_id)),
+                    text(&idcard::display(&r.id_number, full_id)),
                     text(&r.school),
                     text(&session.level),
                     r.theory.map(Value::Number).unwrap_or(Value::Empty),
@@ -370,7 +434,7 @@ pub fn export(context: &Context, command: &ExportCommand) -> Result<(), Error> {
         "已导出合格名单：{} 人 → {}{}",
         passed.len(),
         path.display(),
-        if *full_id { "（含完整身份证号，请妥善保管）" } else { "（身份证号已打码）" }
+        if full_id { "（含完整身份证号，请妥善保管）" } else { "（身份证号已打码）" }
     ))?;
     if revoked > 0 {
         out.line(format!("另有 {revoked} 人考试合格但证书已撤销，未列入合格名单（见 certify results）。"))?;

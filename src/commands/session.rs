@@ -397,10 +397,24 @@ fn mark(context: &Context, args: &SessionMarkArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// The forms of the most recent build at `level` (papers are listed in build order).
+fn latest_build_of_level(db: &impl Read, level: &str) -> Result<Vec<String>, Error> {
+    let papers = db.paper_list()?;
+    let last =
+        papers.iter().rev().find(|p| p.level == level).map(|p| p.build_id.clone()).ok_or_else(|| {
+            Error::user(format!("还没有{level}的试卷；先用 certify build-paper 按{level}的组卷方案组卷"))
+        })?;
+    Ok(papers.into_iter().filter(|p| p.build_id == last).map(|p| p.id).collect())
+}
+
 fn assign(context: &Context, args: &SessionAssignArgs) -> Result<(), Error> {
     let mut db = context.workspace()?;
     let session = find_session(&db, &args.session)?;
-    let mut papers: Vec<String> = args.papers.iter().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect();
+    let mut papers: Vec<String> = if args.latest {
+        latest_build_of_level(&db, &session.level)?
+    } else {
+        args.papers.iter().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect()
+    };
     papers.dedup();
     for paper in &papers {
         let view = db

@@ -15,6 +15,7 @@ mod messages;
 mod operations;
 mod papers;
 mod practical;
+mod readme;
 mod sessions;
 mod trust;
 mod workspace;

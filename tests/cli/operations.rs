@@ -362,3 +362,28 @@ fn a_retake_carries_the_passed_part_and_refuses_everyone_else_at_once() {
     assert!(result["theory"].as_f64().is_some());
     assert!(ws.ok(["results", "--session", "R1"]).stdout.contains("（S1 2026-12-05）"));
 }
+
+#[test]
+fn the_retake_list_holds_exactly_who_may_retake_and_imports_as_it_is() {
+    let ws = cycle();
+    let results = ws.json(["results", "--session", S1, "--full-id"]);
+    let one_part: Vec<String> = results["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| matches!(c["reason"].as_str(), Some("理论不合格" | "实操不合格")))
+        .map(|c| c["exam_no"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!one_part.is_empty());
+    let exported = ws.json(["export", "retake-list", "--session", S1, "--out", "retake.csv"]);
+    assert_eq!(exported["candidates"].as_u64(), Some(one_part.len() as u64));
+    let text = String::from_utf8(std::fs::read(ws.path("retake.csv")).unwrap()[3..].to_vec()).unwrap();
+    let listed: Vec<&str> = text.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(listed, one_part, "exactly those who failed one part");
+    ws.ok(["session", "create", "--id", "R2", "--level", "四级", "--date", "2027-03-01", "--retake-of", S1]);
+    let imported = ws.ok(["candidates", "import", "--session", "R2", "retake.csv"]).stdout;
+    assert!(imported.contains("沿用批次 S1"), "{imported}");
+    let before = file_hash(&ws.db());
+    refused(&ws, &["export", "retake-list", "--session", S1, "--out", "retake.csv"], "已存在");
+    assert_eq!(file_hash(&ws.db()), before);
+}
