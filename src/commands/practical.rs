@@ -584,6 +584,23 @@ fn import_grades(
             }
             None
         } else {
+            // Excel stores a step typed as 2.10 as the number 2.1: a numeric cell that could
+            // mean another step is refused rather than guessed.
+            let numeric = c.step.and_then(|i| cells.get(i)).is_some_and(|cell| matches!(cell, Cell::Number(_)));
+            let twin = numeric
+                .then(|| rubric.steps().find(|s| s.id != step && s.id.parse::<f64>().ok() == step.parse::<f64>().ok()))
+                .flatten();
+            if let Some(twin) = twin {
+                problems.error(
+                    at(c.step.unwrap_or(0)),
+                    format!(
+                        "步骤「{step}」是数字单元格，无法分辨是步骤 {step} 还是 {}（Excel 会把 {} 存成 {step}）。\
+                         请把「步骤」列设为「文本」格式，重新输入后再导入",
+                        twin.id, twin.id
+                    ),
+                );
+                return Ok(());
+            }
             match rubric.step(&step) {
                 None => {
                     problems.error(at(c.step.unwrap_or(0)), format!("任务 {task} 没有步骤「{step}」"));

@@ -223,3 +223,39 @@ fn a_rubric_with_infinite_or_negative_points_is_refused_at_its_line() {
         );
     }
 }
+
+#[test]
+fn an_excel_step_number_that_could_mean_another_step_is_refused() {
+    let ws = Workspace::empty();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/rubrics");
+    // The care rubric with a step 2.10 beside 2.1, as the bundled hand-washing sheet has.
+    let care = std::fs::read_to_string(demo.join("rubric-demo-care.toml"))
+        .unwrap()
+        .replace("points = 60", "points = 50")
+        .replace(
+            "[[section]]\nname = \"职业素养与人文关怀\"",
+            "[[section.step]]\nid = \"2.10\"\ntext = \"冲净泡沫，关闭水龙头\"\npoints = 10\nrule = \"未冲净扣5分\"\n\n\
+             [[section]]\nname = \"职业素养与人文关怀\"",
+        );
+    ws.write("rubrics/care.toml", care);
+    ws.write("rubrics/edu.toml", std::fs::read(demo.join("rubric-demo-edu.toml")).unwrap());
+    ws.ok(["rubric", "import", "rubrics"]);
+    ws.write("plan.toml", "examiners_min = 3\n[[draw]]\ncategory = \"护理\"\ncount = 1\nweight = 100\n");
+    ws.ok(["session", "create", "--id", "X1", "--level", "五级", "--date", "2026-12-05", "--practical", "plan.toml"]);
+    ws.write("c.csv", format!("准考证号,姓名,身份证号\nE001,考生甲,{}\n", crate::support::valid_id(1)));
+    ws.ok(["candidates", "import", "--session", "X1", "c.csv"]);
+    ws.ok(["practical", "draw", "--session", "X1", "--seed", "1"]);
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (column, header) in ["准考证号", "任务", "考评员", "步骤", "得分"].iter().enumerate() {
+        sheet.write_string(0, column as u16, *header).unwrap();
+    }
+    sheet.write_string(1, 0, "E001").unwrap();
+    sheet.write_string(1, 1, "DEMO-CARE-01").unwrap();
+    sheet.write_string(1, 2, "甲").unwrap();
+    sheet.write_number(1, 3, 2.1).unwrap();
+    sheet.write_number(1, 4, 40).unwrap();
+    book.save(ws.path("grades.xlsx")).unwrap();
+    refused(&ws, &["grade", "import", "--session", "X1", "grades.xlsx"], &["grades.xlsx:2:D", "2.10", "文本"]);
+}

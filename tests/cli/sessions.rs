@@ -461,7 +461,9 @@ fn the_full_cycle_example_runs() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("已评分 59 份答卷"), "one candidate was absent: {stdout}");
-    for operation in ["已更正考生 202612010002", "理论缺考", "理论违纪", "不签发证书", "已导出补考名单", "沿用批次 2026-12-BJ01"] {
+    for operation in
+        ["已更正考生 202612010002", "理论缺考", "理论违纪", "不签发证书", "已导出补考名单", "沿用批次 2026-12-BJ01"]
+    {
         assert!(stdout.contains(operation), "the cycle shows «{operation}»: {stdout}");
     }
     assert!(stdout.contains("已导入 360 条评分"), "{stdout}");
