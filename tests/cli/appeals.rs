@@ -234,3 +234,40 @@ fn appeals_are_refused_for_parts_not_sat_withdrawn_or_unknown_candidates_and_unk
     assert!(ws.ok(["appeal", "list"]).stdout.contains("还没有复核申请"));
     assert_eq!(ws.json(["appeal", "list", "--session", "A"])["appeals"], serde_json::json!([]));
 }
+
+#[test]
+fn a_theory_correction_stores_the_rescored_items_and_total() {
+    let ws = cycle();
+    let exam_no = "202612010001";
+    let theory = result_of(&ws, S1, exam_no)["theory"].as_f64().unwrap();
+    // A sheet whose stored marks no longer agree with its key, as one scored against a
+    // key since corrected by hand would be: the first question recorded as 0.
+    let db = rusqlite::Connection::open(ws.db()).unwrap();
+    let (id, scores): (i64, String) = db
+        .query_row("SELECT id, scores FROM sheets WHERE exam_no = ?1 AND current = 1", [exam_no], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    let mut items: Vec<f64> = scores.split(',').map(|s| s.parse().unwrap()).collect();
+    let first = items[0];
+    assert!(first > 0.0, "the first answer should be right: {scores}");
+    items[0] = 0.0;
+    let text = items.iter().map(|s| printed(*s)).collect::<Vec<_>>().join(",");
+    db.execute("UPDATE sheets SET scores = ?2, total = ?3 WHERE id = ?1", rusqlite::params![id, text, theory - first])
+        .unwrap();
+    drop(db);
+
+    let appeal = open(&ws, exam_no, "theory");
+    let out =
+        ws.ok(["appeal", "decide", &appeal, "--outcome", "corrected", "--note", "第 1 题漏记分", "--by", "李主任"]);
+    let (old, new) = (printed(theory - first), printed(theory));
+    assert!(out.stdout.contains(&format!("原总分 {old}，重新评分后总分 {new}。")), "{}", out.stdout);
+    assert!(out.stdout.contains(&format!("结论：更正成绩，理论 {old} → {new} 分")), "{}", out.stdout);
+    assert_eq!(result_of(&ws, S1, exam_no)["theory"].as_f64().unwrap(), theory);
+    let db = rusqlite::Connection::open(ws.db()).unwrap();
+    let stored: String = db.query_row("SELECT scores FROM sheets WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+    assert_eq!(stored, scores, "the item scores are stored again");
+    let listed = ws.json(["appeal", "list"]);
+    assert_eq!(listed["appeals"][0]["old_score"], theory - first);
+    assert_eq!(listed["appeals"][0]["score"], theory);
+}
