@@ -75,6 +75,9 @@ pub enum Command {
     Practical(PracticalCommand),
     /// 实操评分：考评员逐步录入（不带子命令），或 import / status / resolve
     Grade(GradeCommand),
+    /// 成绩复核：登记考生的复核申请、作出结论（维持或更正成绩）、列出复核记录
+    #[command(subcommand)]
+    Appeal(AppealCommand),
     /// 考试结果：每位考生的理论、实操成绩和是否合格，以及各培训机构汇总
     Results {
         /// 批次编号
@@ -370,6 +373,58 @@ pub enum GradeSubcommand {
         #[arg(long, value_name = "TEXT")]
         reason: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppealCommand {
+    /// 登记复核申请：考生对理论或实操成绩有异议（写明原因）；输出复核编号
+    Open(AppealOpenArgs),
+    /// 作出复核结论：理论按现在的标准答案重新评分并逐题列出；实操更正时写明任务和新分数
+    Decide(AppealDecideArgs),
+    /// 列出复核申请及结论
+    List {
+        /// 只列这个批次的
+        #[arg(long, value_name = "ID")]
+        session: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AppealOpenArgs {
+    /// 批次编号
+    #[arg(long, value_name = "ID")]
+    pub session: String,
+    /// 准考证号
+    #[arg(long, value_name = "EXAM_NO")]
+    pub exam_no: String,
+    /// 复核哪一部分：theory 理论 / practical 实操
+    #[arg(long, value_parser = ["theory", "practical"], value_name = "PART")]
+    pub part: String,
+    /// 申请复核的原因（会记录下来）
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AppealDecideArgs {
+    /// 复核编号（appeal open 输出的编号，或见 appeal list）
+    #[arg(value_name = "ID")]
+    pub id: i64,
+    /// upheld 维持原成绩 / corrected 更正成绩
+    #[arg(long, value_parser = ["upheld", "corrected"], value_name = "OUTCOME")]
+    pub outcome: String,
+    /// 实操更正：要更正的任务编号（须是考生抽到的任务）
+    #[arg(long, value_name = "TASK_ID")]
+    pub task: Option<String>,
+    /// 实操更正：该任务的新分数（0–100），按仲裁记录
+    #[arg(long, value_name = "N")]
+    pub score: Option<f64>,
+    /// 复核说明（会记录下来）
+    #[arg(long, value_name = "TEXT")]
+    pub note: String,
+    /// 复核人姓名
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
 }
 
 #[derive(Debug, Subcommand)]

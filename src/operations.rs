@@ -1,10 +1,12 @@
-//! Exam operations after registration: the words for parts and marks, and what a change
-//! to a candidate affects.
+//! Exam operations after registration: the words for parts, marks and appeal decisions,
+//! what a change to a candidate affects, who may carry a part into a retake.
 //!
 //! Guarantees: a change made after results exist is never silent: [`affected`] names
 //! every result it touches (theory, practical, the certificate, which is then flagged for
-//! review). Who made a change is always recorded: [`who`] falls back to "未知". No I/O
-//! here but reading the user name from the environment it is given.
+//! review, with [`stale_remedy`]). An appeal decision sets a task's score only when it
+//! corrects a practical result ([`decided_task`]). Who made a change is always
+//! recorded: [`who`] falls back to "未知". No I/O here but reading the user name from the
+//! environment it is given.
 
 /// One half of the exam.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,13 +88,81 @@ pub fn affected(held: &Held, stale: bool) -> Option<String> {
     }
     let mut text = format!("该考生已有{}", what.join("和"));
     match (&held.certificate, stale) {
-        (Some(number), true) => text.push_str(&format!(
-            "：证书已标记为需复核（certify certificates list --stale；确需更改时 certify certificates reissue {number} --reason 原因）"
-        )),
+        (Some(number), true) => text.push_str(&format!("：证书已标记为需复核（{}）", stale_remedy(number))),
         (Some(_), false) => text.push_str("：证书内容不受影响"),
         (None, _) => text.push_str("：成绩记录保留不变"),
     }
     Some(text)
+}
+
+/// What to do about a certificate whose results changed, naming it.
+pub fn stale_remedy(number: &str) -> String {
+    format!("certify certificates list --stale；确需更改时 certify certificates reissue {number} --reason 原因")
+}
+
+/// The decision on an appeal (复核).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// 维持原成绩: the result stands.
+    Upheld,
+    /// 更正成绩: the result is replaced.
+    Corrected,
+}
+
+impl Verdict {
+    pub fn parse(text: &str) -> Option<Verdict> {
+        match text.trim() {
+            "upheld" | "维持" => Some(Verdict::Upheld),
+            "corrected" | "更正" => Some(Verdict::Corrected),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Verdict::Upheld => "upheld",
+            Verdict::Corrected => "corrected",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Upheld => "维持原成绩",
+            Verdict::Corrected => "更正成绩",
+        }
+    }
+}
+
+/// An appeal's state as a list shows it: 待复核 while open, else the decision.
+pub fn appeal_status(outcome: Option<&str>) -> &'static str {
+    outcome.and_then(Verdict::parse).map(Verdict::label).unwrap_or("待复核")
+}
+
+/// The task and score a decision sets, from `--task` and `--score`, or why they do not
+/// fit: a theory appeal is scored again against the key, never by hand; a practical
+/// one sets a task's score only when it corrects the result, and then needs both.
+pub fn decided_task(
+    part: Part,
+    verdict: Verdict,
+    task: Option<&str>,
+    score: Option<f64>,
+) -> Result<Option<(String, f64)>, String> {
+    let task = task.map(str::trim).filter(|t| !t.is_empty());
+    let given = task.is_some() || score.is_some();
+    match (part, verdict, task, score) {
+        (Part::Theory, _, _, _) if given => {
+            Err("理论复核按试卷现在的标准答案重新评分，不能用 --task / --score 指定分数；请去掉这两项".into())
+        }
+        (Part::Theory, _, _, _) => Ok(None),
+        (Part::Practical, Verdict::Upheld, _, _) if given => {
+            Err("维持原成绩（--outcome upheld）不改分数，不需要 --task / --score；请去掉这两项".into())
+        }
+        (Part::Practical, Verdict::Upheld, _, _) => Ok(None),
+        (Part::Practical, Verdict::Corrected, Some(task), Some(score)) => Ok(Some((task.to_owned(), score))),
+        (Part::Practical, Verdict::Corrected, _, _) => {
+            Err("更正实操成绩需写明 --task 任务编号 和 --score 该任务的新分数（0–100）".into())
+        }
+    }
 }
 
 /// A person's sitting in a session a retake session retakes.
@@ -174,6 +244,20 @@ mod tests {
         assert!(affected(&held, true).unwrap().starts_with("该考生已有理论成绩和证书 X1：证书已标记为需复核"));
         let held = Held { theory: true, practical: true, certificate: None };
         assert_eq!(affected(&held, false).unwrap(), "该考生已有理论、实操成绩：成绩记录保留不变");
+    }
+
+    #[test]
+    fn a_decision_sets_a_task_score_only_for_a_practical_correction() {
+        use Verdict::*;
+        assert!(decided_task(Part::Theory, Upheld, Some("T1"), None).unwrap_err().contains("理论复核"));
+        assert!(decided_task(Part::Theory, Corrected, None, Some(80.0)).unwrap_err().contains("--task / --score"));
+        assert_eq!(decided_task(Part::Theory, Corrected, None, None), Ok(None));
+        assert!(decided_task(Part::Practical, Upheld, None, Some(80.0)).unwrap_err().contains("维持原成绩"));
+        assert!(decided_task(Part::Practical, Corrected, Some("T1"), None).unwrap_err().contains("--score"));
+        assert!(decided_task(Part::Practical, Corrected, Some(" "), Some(1.0)).unwrap_err().contains("--task"));
+        assert_eq!(decided_task(Part::Practical, Corrected, Some(" T1 "), Some(85.0)), Ok(Some(("T1".into(), 85.0))));
+        assert_eq!(appeal_status(None), "待复核");
+        assert_eq!(appeal_status(Some("corrected")), "更正成绩");
     }
 
     #[test]

@@ -101,6 +101,23 @@ pub fn score(question: &Question, response: &Response) -> f64 {
     }
 }
 
+/// Points a stored answer earns against `question` (a key as it is now): how a sheet is
+/// scored again when its key is corrected or an appeal asks for it. A stored answer that
+/// no longer reads against the question scores as omitted, never as an error: it was
+/// checked when the sheet was imported.
+pub fn rescore_item(question: &Question, stored: &str) -> f64 {
+    score(question, &parse(stored, question).unwrap_or(Response::Omitted))
+}
+
+/// Every question's points for a sheet's stored answers.
+pub fn rescore(questions: &[Question], stored: &[String]) -> Vec<f64> {
+    questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| rescore_item(q, stored.get(i).map(String::as_str).unwrap_or("")))
+        .collect()
+}
+
 /// Splits an `answers` cell ("B,AC,,对") into one answer per question. Commas (ASCII or
 /// full-width) separate questions; letters of one multiple-choice answer are written
 /// together.

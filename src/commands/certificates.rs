@@ -398,10 +398,18 @@ fn list(context: &Context, session: Option<&str>, stale_only: bool) -> Result<()
     }
     out.table(&t)?;
     out.line(format!("共 {} 张", shown.len()))?;
-    if shown.iter().any(|c| c.status == "valid" && stale.contains(&c.number)) {
-        out.line(
-            "成绩已变动的证书，复核后请按现在的成绩重新签发：certify certificates reissue 证书编号 --reason 原因",
-        )?;
+    let flagged: Vec<&str> =
+        shown.iter().filter(|c| c.status == "valid" && stale.contains(&c.number)).map(|c| c.number.as_str()).collect();
+    if !flagged.is_empty() {
+        out.line("成绩已变动的证书，复核后请按现在的成绩重新签发：")?;
+        // Each by its number, ready to run; a long list only says how.
+        if flagged.len() <= 10 {
+            for number in flagged {
+                out.line(format!("  certify certificates reissue {number} --reason 原因"))?;
+            }
+        } else {
+            out.line("  certify certificates reissue 证书编号 --reason 原因")?;
+        }
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! refuses a missing file, so a mistyped `--db` never leaves a new workspace behind.
 
 mod analyze;
+mod appeal;
 mod bank;
 mod blueprint;
 mod candidates;
@@ -77,6 +78,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Rubric(command) => practical::rubric(&context, &command),
         Command::Practical(command) => practical::practical(&context, &command),
         Command::Grade(command) => practical::grade(&context, &command),
+        Command::Appeal(command) => appeal::run(&context, &command),
         Command::Results { session, full_id } => results::results(&context, &session, full_id),
         Command::Keys(command) => keys::run(&context, &command),
         Command::Certificates(command) => certificates::run(&context, &command),

@@ -10,7 +10,7 @@ use super::Context;
 use super::session::find_session;
 use crate::cli::{GradeCommand, GradeEntryArgs, GradeSubcommand, PracticalCommand, RubricCommand};
 use crate::clock;
-use crate::db::{Db, NewDraw, NewGrade, NewResolution, PracticalRead, Read, RubricRow, SessionRead, SessionRow};
+use crate::db::{Db, NewDraw, NewGrade, NewResolution, PracticalRead, Read, RubricRow, SessionRead, SessionRow, Tx};
 use crate::error::Error;
 use crate::import::{self, Cell, ReadOptions, Source, TextEncoding, column_letter, format_number};
 use crate::output::{align_right, note, table};
@@ -892,6 +892,61 @@ pub fn agreement_report(list: &[CandidatePractical]) -> serde_json::Value {
     })
 }
 
+/// An arbiter's score for one drawn task, to record.
+pub struct Arbitration<'a> {
+    pub session: &'a SessionRow,
+    pub exam_no: &'a str,
+    pub task: &'a str,
+    pub score: f64,
+    pub examiner: &'a str,
+    pub reason: &'a str,
+    /// `grade resolve` settles only tasks the examiners disagree on; an appeal (复核)
+    /// may correct any drawn task.
+    pub only_disputed: bool,
+}
+
+/// The score range every arbiter's score must be in: finite, 0 to 100.
+pub fn check_task_score(score: f64) -> Result<f64, Error> {
+    if !(0.0..=100.0).contains(&score) {
+        return Err(Error::user(format!("任务分数应在 0 到 100 之间，现在是 {score}")));
+    }
+    Ok(score)
+}
+
+/// Checks and records an arbiter's score in `tx`: the one way a task's score is set by
+/// hand, so `grade status` and `results` read it the same wherever it came from.
+/// Returns the task's outcome before.
+pub fn arbitrate(tx: &Tx<'_>, a: &Arbitration<'_>) -> Result<Outcome, Error> {
+    check_task_score(a.score)?;
+    let plan = plan_of(a.session)?;
+    let list = practical_status(tx, a.session, &plan)?;
+    let (exam_no, task) = (a.exam_no, a.task);
+    let outcome = list
+        .iter()
+        .find(|c| c.exam_no == exam_no)
+        .and_then(|c| c.tasks.iter().find(|(d, _, _)| d.rubric == task))
+        .map(|(_, _, o)| o.clone())
+        .ok_or_else(|| {
+            Error::user(format!(
+                "考生 {exam_no} 没有抽到任务 {task}；用 certify practical show --session {} 查看抽签结果",
+                a.session.id
+            ))
+        })?;
+    if a.only_disputed && !matches!(outcome, Outcome::Arbitration { .. } | Outcome::Resolved { .. }) {
+        return Err(Error::user(format!("{exam_no} 的 {task} 不需要仲裁（当前：{}）", outcome.label())));
+    }
+    tx.resolve(&NewResolution {
+        session_id: &a.session.id,
+        exam_no,
+        rubric_id: task,
+        score: a.score,
+        examiner: a.examiner,
+        reason: a.reason,
+        resolved_at: &clock::now_text(),
+    })?;
+    Ok(outcome)
+}
+
 fn resolve(
     context: &Context,
     session_id: &str,
@@ -901,35 +956,23 @@ fn resolve(
     examiner: &str,
     reason: &str,
 ) -> Result<(), Error> {
-    if !(0.0..=100.0).contains(&score) {
-        return Err(Error::user(format!("仲裁分数应在 0 到 100 之间，现在是 {score}")));
-    }
+    check_task_score(score)?;
     if reason.trim().is_empty() || examiner.trim().is_empty() {
         return Err(Error::user("请写明仲裁人（--examiner）和仲裁理由（--reason）"));
     }
     let mut db = context.workspace()?;
     let session = find_session(&db, session_id)?;
-    let plan = plan_of(&session)?;
-    let list = practical_status(&db, &session, &plan)?;
-    let outcome = list
-        .iter()
-        .find(|c| c.exam_no == exam_no)
-        .and_then(|c| c.tasks.iter().find(|(d, _, _)| d.rubric == task))
-        .map(|(_, _, o)| o.clone())
-        .ok_or_else(|| Error::user(format!("考生 {exam_no} 没有抽到任务 {task}")))?;
-    if !matches!(outcome, Outcome::Arbitration { .. } | Outcome::Resolved { .. }) {
-        return Err(Error::user(format!("{exam_no} 的 {task} 不需要仲裁（当前：{}）", outcome.label())));
-    }
     let tx = db.transaction()?;
-    tx.resolve(&NewResolution {
-        session_id: &session.id,
+    let arbitration = Arbitration {
+        session: &session,
         exam_no,
-        rubric_id: task,
+        task,
         score,
         examiner: examiner.trim(),
         reason: reason.trim(),
-        resolved_at: &clock::now_text(),
-    })?;
+        only_disputed: true,
+    };
+    arbitrate(&tx, &arbitration)?;
     tx.commit()?;
     let out = context.out;
     out.json(&json!({ "session": session.id, "exam_no": exam_no, "task": task, "score": score, "examiner": examiner, "reason": reason }))?;

@@ -12,7 +12,7 @@ use crate::answer;
 use crate::blueprint::Scoring;
 use crate::cli::{PaperFixKeyArgs, ScoreCommand, ScoreTheoryArgs};
 use crate::clock;
-use crate::db::{NewSheet, PaperRead, PaperView, SessionRead};
+use crate::db::{NewSheet, PaperRead, PaperView, SessionRead, Tx};
 use crate::error::{Error, PROBLEM_CAP};
 use crate::import::{self, Cell, ReadOptions, column_letter, format_number, normalize_header, write_number};
 use crate::operations::Part;
@@ -415,6 +415,15 @@ fn print_theory(
     out.table(&t)
 }
 
+/// Stores a sheet's item scores worked out again (a corrected key, a theory appeal
+/// corrected) with their total, the one way a stored sheet's scores change; returns the
+/// total.
+pub fn store_rescored(tx: &Tx<'_>, sheet: i64, scores: &[f64]) -> Result<f64, Error> {
+    let total: f64 = scores.iter().sum();
+    tx.rescore_sheet(sheet, &scores.iter().map(|s| format_number(*s)).collect::<Vec<_>>().join(","), total)?;
+    Ok(total)
+}
+
 /// `certify paper fix-key`: a new key for one question; every sheet in force on the
 /// paper is rescored in the same transaction.
 pub fn fix_key(context: &Context, args: &PaperFixKeyArgs) -> Result<(), Error> {
@@ -464,16 +473,14 @@ pub fn fix_key(context: &Context, args: &PaperFixKeyArgs) -> Result<(), Error> {
     let mut changed = Vec::new();
     for (session, sheet) in &sheets {
         let text = sheet.responses.get(position).map(String::as_str).unwrap_or("");
-        let response = scoring::parse(text, &new_question).unwrap_or(Response::Omitted);
-        let new_score = scoring::score(&new_question, &response);
+        let new_score = scoring::rescore_item(&new_question, text);
         let old_score = sheet.scores.get(position).copied().unwrap_or(0.0);
         if (new_score - old_score).abs() < 1e-9 {
             continue;
         }
         let mut scores = sheet.scores.clone();
         scores[position] = new_score;
-        let total: f64 = scores.iter().sum();
-        tx.rescore_sheet(sheet.id, &scores.iter().map(|s| format_number(*s)).collect::<Vec<_>>().join(","), total)?;
+        let total = store_rescored(&tx, sheet.id, &scores)?;
         changed.push((session.clone(), sheet.exam_no.clone(), sheet.total, total));
     }
     tx.commit()?;

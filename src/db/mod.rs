@@ -31,7 +31,7 @@ use rusqlite_migration::{M, Migrations};
 
 pub use self::bank::{BankRead, ItemFilter, StoredItem, VersionInfo};
 pub use self::certificates::{CertificateRead, CertificateRow, NewCertificate};
-pub use self::operations::{AppealRow, CarriedPart, LogEntry, MarkRow, NewAppeal, OperationsRead};
+pub use self::operations::{AppealDecision, AppealRow, CarriedPart, LogEntry, MarkRow, NewAppeal, OperationsRead};
 pub use self::papers::{NewBuild, NewPaper, NewPaperItem, PaperItemView, PaperRead, PaperSummary, PaperView};
 pub use self::practical::{
     DrawRow, GradeRow, NewDraw, NewGrade, NewResolution, PracticalRead, Resolution, RubricRow, RubricState,

@@ -55,13 +55,29 @@ pub struct AppealRow {
     pub reason: String,
     pub opened_by: String,
     pub opened_at: String,
+    /// `upheld` or `corrected` once decided; `None` while open.
     pub outcome: Option<String>,
     pub task: Option<String>,
+    pub task_score: Option<f64>,
+    /// The part's score after the decision and before it.
     pub score: Option<f64>,
     pub old_score: Option<f64>,
     pub note: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
+}
+
+/// The decision on an appeal.
+pub struct AppealDecision<'a> {
+    pub id: i64,
+    pub outcome: &'a str,
+    pub task: Option<&'a str>,
+    pub task_score: Option<f64>,
+    pub score: Option<f64>,
+    pub old_score: Option<f64>,
+    pub note: &'a str,
+    pub by: &'a str,
+    pub at: &'a str,
 }
 
 /// An appeal to open.
@@ -74,8 +90,8 @@ pub struct NewAppeal<'a> {
     pub at: &'a str,
 }
 
-const APPEAL_COLUMNS: &str = "id, session_id, exam_no, part, reason, opened_by, opened_at, outcome, task, score, \
-     old_score, note, decided_by, decided_at";
+const APPEAL_COLUMNS: &str = "id, session_id, exam_no, part, reason, opened_by, opened_at, outcome, task, \
+     task_score, score, old_score, note, decided_by, decided_at";
 
 fn appeal_row(r: &Row<'_>) -> rusqlite::Result<AppealRow> {
     Ok(AppealRow {
@@ -88,11 +104,12 @@ fn appeal_row(r: &Row<'_>) -> rusqlite::Result<AppealRow> {
         opened_at: r.get(6)?,
         outcome: r.get(7)?,
         task: r.get(8)?,
-        score: r.get(9)?,
-        old_score: r.get(10)?,
-        note: r.get(11)?,
-        decided_by: r.get(12)?,
-        decided_at: r.get(13)?,
+        task_score: r.get(9)?,
+        score: r.get(10)?,
+        old_score: r.get(11)?,
+        note: r.get(12)?,
+        decided_by: r.get(13)?,
+        decided_at: r.get(14)?,
     })
 }
 
@@ -299,22 +316,11 @@ impl Tx<'_> {
     }
 
     /// Records the decision on an appeal.
-    #[allow(clippy::too_many_arguments)]
-    pub fn decide_appeal(
-        &self,
-        id: i64,
-        outcome: &str,
-        task: Option<&str>,
-        score: Option<f64>,
-        old_score: Option<f64>,
-        note: &str,
-        by: &str,
-        at: &str,
-    ) -> Result<(), Error> {
+    pub fn decide_appeal(&self, d: &AppealDecision<'_>) -> Result<(), Error> {
         self.tx.execute(
-            "UPDATE appeals SET outcome = ?2, task = ?3, score = ?4, old_score = ?5, note = ?6, decided_by = ?7, \
-             decided_at = ?8 WHERE id = ?1",
-            params![id, outcome, task, score, old_score, note, by, at],
+            "UPDATE appeals SET outcome = ?2, task = ?3, task_score = ?4, score = ?5, old_score = ?6, note = ?7, \
+             decided_by = ?8, decided_at = ?9 WHERE id = ?1 AND outcome IS NULL",
+            params![d.id, d.outcome, d.task, d.task_score, d.score, d.old_score, d.note, d.by, d.at],
         )?;
         Ok(())
     }

@@ -4,6 +4,7 @@
 mod support;
 
 mod analysis;
+mod appeals;
 mod bad_input;
 mod bank_export;
 mod bank_import;

@@ -1,5 +1,6 @@
 //! Exam operations: roster maintenance with its change log, attendance and misconduct,
-//! retakes and appeals. Each refusal exits 1, says why, and leaves the database as it was.
+//! retakes (appeals, using the helpers here, are in `appeals.rs`). Each refusal exits 1,
+//! says why, and leaves the database as it was.
 
 use serde_json::Value;
 
@@ -7,7 +8,7 @@ use crate::support::{Workspace, file_hash, valid_id};
 use crate::trust::{S1, cycle};
 
 /// Runs as the OS user `user`, expecting `code`; returns (stdout, stderr).
-fn run_as(ws: &Workspace, user: &str, args: &[&str], code: i32) -> (String, String) {
+pub fn run_as(ws: &Workspace, user: &str, args: &[&str], code: i32) -> (String, String) {
     let output = ws.command(args).env("USER", user).output().unwrap();
     let (stdout, stderr) = (String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap());
     assert_eq!(output.status.code(), Some(code), "{args:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
@@ -15,7 +16,7 @@ fn run_as(ws: &Workspace, user: &str, args: &[&str], code: i32) -> (String, Stri
 }
 
 /// Runs a command that must be refused: exit 1, `message` on stderr, the database unchanged.
-fn refused(ws: &Workspace, args: &[&str], message: &str) -> String {
+pub fn refused(ws: &Workspace, args: &[&str], message: &str) -> String {
     let before = file_hash(&ws.db());
     let failed = ws.fails(args);
     assert!(failed.stderr.contains(message), "expected「{message}」in:\n{}", failed.stderr);
@@ -23,20 +24,20 @@ fn refused(ws: &Workspace, args: &[&str], message: &str) -> String {
     failed.stderr
 }
 
-fn result_of(ws: &Workspace, session: &str, exam_no: &str) -> Value {
+pub fn result_of(ws: &Workspace, session: &str, exam_no: &str) -> Value {
     let results = ws.json(["results", "--session", session]);
     results["candidates"].as_array().unwrap().iter().find(|c| c["exam_no"] == exam_no).unwrap().clone()
 }
 
 /// The first passer of S1 (exam number), with a certificate issued for everyone.
-fn issued(ws: &Workspace) -> (String, String) {
+pub fn issued(ws: &Workspace) -> (String, String) {
     let report = ws.json(["certificates", "issue", "--session", S1]);
     let first = &report["certificates"][0];
     (first["exam_no"].as_str().unwrap().to_owned(), first["number"].as_str().unwrap().to_owned())
 }
 
 /// An empty-bank workspace with session A (四级) holding one candidate, E1 张三.
-fn one_candidate() -> Workspace {
+pub fn one_candidate() -> Workspace {
     let ws = Workspace::new();
     ws.ok(["init", "--empty"]);
     ws.ok(["session", "create", "--id", "A", "--level", "四级", "--date", "2026-12-05"]);
@@ -361,6 +362,12 @@ fn a_retake_carries_the_passed_part_and_refuses_everyone_else_at_once() {
     assert_eq!(result["carried"][0]["from_session"], S1);
     assert!(result["theory"].as_f64().is_some());
     assert!(ws.ok(["results", "--session", "R1"]).stdout.contains("（S1 2026-12-05）"));
+    // The carried part was sat in S1: an appeal against it belongs there.
+    refused(
+        &ws,
+        &["appeal", "open", "--session", "R1", "--exam-no", "R01", "--part", "theory", "--reason", "分数有误"],
+        "的理论成绩沿用批次 S1（2026-12-05，准考证号",
+    );
 }
 
 #[test]

@@ -50,7 +50,9 @@ CREATE TABLE carried_parts (
     FOREIGN KEY (session_id, exam_no) REFERENCES candidates (session_id, exam_no)
 ) STRICT;
 
--- Appeals (复核) against one part's result.
+-- Appeals (复核) against one part's result. Open while `outcome` is NULL. `old_score` and
+-- `score` are the part's score before and after the decision (the same when upheld);
+-- a practical correction names the task and its new score (`task`, `task_score`).
 CREATE TABLE appeals (
     id         INTEGER PRIMARY KEY,
     session_id TEXT NOT NULL,
@@ -61,6 +63,7 @@ CREATE TABLE appeals (
     opened_at  TEXT NOT NULL,
     outcome    TEXT CHECK (outcome IN ('upheld', 'corrected')),
     task       TEXT,
+    task_score REAL,
     score      REAL,
     old_score  REAL,
     note       TEXT,
