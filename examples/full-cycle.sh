@@ -74,8 +74,20 @@ step "10. 生成签名密钥，签发证书"
 certify keys generate --out "$work/keys"
 certify certificates issue --session "$session" | head -6
 
+step "10a. 成绩复核：考生对实操成绩提出复核，主考复核后更正，按新成绩重新签发证书"
+holder=202612010001
+task=$(certify practical show --session "$session" | grep " $holder " | grep -oE 'CARE-[A-Z]+-[0-9]+' | head -1)
+appeal=$(certify --json appeal open --session "$session" --exam-no "$holder" --part practical --reason "对沐浴操作的扣分有异议" \
+    | grep -oE '"id": [0-9]+' | grep -oE '[0-9]+')
+certify appeal decide "$appeal" --outcome corrected --task "$task" --score 92 --note "回看录像，水温测试步骤已完成，不应扣分" --by 王主考
+certify certificates list --stale --session "$session"
+stale=$(certify --json certificates list --stale --session "$session" | grep -oE '"number": "[^"]+"' | head -1 | cut -d'"' -f4)
+certify certificates reissue "$stale" --reason "复核更正实操成绩"
+certify appeal list --session "$session"
+
 step "11. 核验证书：在工作区中，以及只用证书文件、公钥和签名的撤销名单离线核验"
-number=$(certify --json certificates list --session "$session" | grep -oE '"number": "[^"]+"' | head -1 | cut -d'"' -f4)
+# The certificate reissued in 10a: the newest number of the session.
+number=$(certify --json certificates list --session "$session" | grep -oE '"number": "[^"]+"' | tail -1 | cut -d'"' -f4)
 certify verify "$number"
 certify --json certificates show "$number" > "$work/certificate.json"
 certify certificates revocations --out "$work/撤销名单.json"

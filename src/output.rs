@@ -31,7 +31,27 @@ pub fn wrapped(text: &str) -> Vec<String> {
     }
     let options =
         textwrap::Options::new(WIDTH).subsequent_indent("  ").word_splitter(textwrap::WordSplitter::NoHyphenation);
-    textwrap::wrap(text, options).into_iter().map(|line| line.into_owned()).collect()
+    textwrap::wrap(&glue_commands(text), options).into_iter().map(|line| line.replace(GLUE, " ")).collect()
+}
+
+/// A no-break space: Unicode line breaking never breaks at it.
+const GLUE: char = '\u{a0}';
+
+/// Joins the words of every `certify …` command in `text` with no-break spaces, so a
+/// command an office copies is never split across lines. A command runs to the next
+/// Chinese punctuation mark (or the end), which is how messages set them off.
+fn glue_commands(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("certify ") {
+        out.push_str(&rest[..start]);
+        let command = &rest[start..];
+        let end = command.find(['，', '。', '；', '）', '（', '：', '、']).unwrap_or(command.len());
+        out.push_str(&command[..end].replace(' ', &GLUE.to_string()));
+        rest = &command[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Where a command's results go.
@@ -125,6 +145,18 @@ where
     table
 }
 
+/// Lets the given free-text columns (reasons, details) wrap so the table fits [`WIDTH`];
+/// every other column keeps its content on one line, so numbers and codes stay whole.
+pub fn wrap_columns(table: &mut Table, columns: &[usize]) {
+    use comfy_table::ColumnConstraint;
+    table.set_content_arrangement(ContentArrangement::Dynamic).set_width(WIDTH as u16);
+    for index in (0..table.column_count()).filter(|i| !columns.contains(i)) {
+        if let Some(column) = table.column_mut(index) {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
+}
+
 /// Right-aligns the given columns (counts and scores).
 pub fn align_right(table: &mut Table, columns: &[usize]) {
     for &index in columns {
@@ -195,6 +227,15 @@ mod tests {
         assert!(lines.len() > 1);
         assert!(lines.iter().all(|l| l.width() <= WIDTH), "{lines:?}");
         assert_eq!(lines.concat().replace("  ", ""), long.replace("  ", ""));
+        let hint = format!(
+            "{}（确需更改时 certify certificates reissue S000111000001264000001 --reason 原因）",
+            "长".repeat(40)
+        );
+        let lines = wrapped(&hint);
+        assert!(
+            lines.iter().any(|l| l.contains("certify certificates reissue S000111000001264000001 --reason 原因")),
+            "{lines:?}"
+        );
         let dated = format!("{}生成于 2026-12-03T17:05:11+00:00（已签名）", "长".repeat(50));
         assert!(wrapped(&dated).iter().any(|l| l.contains("2026-12-03T17:05:11+00:00")), "a date is never split");
     }

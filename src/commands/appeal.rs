@@ -27,7 +27,7 @@ use crate::db::{AppealDecision, AppealRow, NewAppeal, OperationsRead, PaperRead,
 use crate::error::Error;
 use crate::import::format_number;
 use crate::operations::{self, Part, Verdict, part_label};
-use crate::output::{align_right, table};
+use crate::output::{align_right, table, truncate};
 use crate::scoring;
 
 pub fn run(context: &Context, command: &AppealCommand) -> Result<(), Error> {
@@ -373,30 +373,27 @@ fn list(context: &Context, session: Option<&str>) -> Result<(), Error> {
             "还没有复核申请。登记：certify appeal open --session 批次 --exam-no 准考证号 --part theory|practical --reason 原因",
         );
     }
-    let mut t = table(["复核编号", "批次", "准考证号", "姓名", "部分", "原因", "状态", "复核人", "时间"]);
+    // Kept inside 120 columns: the task behind a practical correction and the full times
+    // are in --json and in the session's change log.
+    let mut t = table(["编号", "批次", "准考证号", "姓名", "部分", "原因", "结论", "复核人", "日期"]);
     for a in &appeals {
         let status = operations::appeal_status(a.outcome.as_deref());
-        let status = match (a.outcome.as_deref().and_then(Verdict::parse), &a.task) {
-            (None, _) => status.to_owned(),
-            (Some(Verdict::Upheld), _) => format!("{status}（{} 分）", score_text(a.old_score)),
-            (Some(Verdict::Corrected), task) => {
-                let change = match task {
-                    Some(t) => format!("任务 {t} 记为 {} 分，", score_text(a.task_score)),
-                    None => String::new(),
-                };
-                format!("{status}（{change}{} → {}）", score_text(a.old_score), score_text(a.score))
-            }
+        let status = match a.outcome.as_deref().and_then(Verdict::parse) {
+            None => status.to_owned(),
+            Some(Verdict::Upheld) => format!("{status} {}", score_text(a.old_score)),
+            Some(Verdict::Corrected) => format!("{status} {}→{}", score_text(a.old_score), score_text(a.score)),
         };
+        let when = a.decided_at.as_deref().unwrap_or(&a.opened_at);
         t.add_row([
             a.id.to_string(),
             a.session.clone(),
             a.exam_no.clone(),
             name_of(a),
             part_label(&a.part).to_owned(),
-            a.reason.clone(),
+            truncate(&a.reason, 20),
             status,
             a.decided_by.clone().unwrap_or_default(),
-            a.decided_at.clone().unwrap_or_else(|| a.opened_at.clone()),
+            when.get(..10).unwrap_or(when).to_owned(),
         ]);
     }
     align_right(&mut t, &[0]);

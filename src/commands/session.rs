@@ -13,7 +13,7 @@ use crate::db::{NewCandidate, NewSession, OperationsRead, PaperRead, Read, Sessi
 use crate::error::{Error, io_error};
 use crate::idcard;
 use crate::import::{self, ReadOptions, format_number};
-use crate::output::{align_right, note, table};
+use crate::output::{align_right, note, table, wrap_columns};
 use crate::problem::Problems;
 use crate::roster::{self, CANDIDATE_SCHEMA};
 
@@ -217,6 +217,7 @@ fn show_log(context: &Context, db: &crate::db::Db, session: &SessionRow) -> Resu
     for e in &log {
         t.add_row([e.at.clone(), e.by.clone(), e.exam_no.clone(), e.detail.clone(), e.reason.clone()]);
     }
+    wrap_columns(&mut t, &[3, 4]);
     out.table(&t)
 }
 
