@@ -359,6 +359,49 @@ pub struct Verdict {
     pub revocation_checked: bool,
     /// The time of the revocation list consulted, if any.
     pub revocations_as_of: Option<String>,
+    /// What the certificate says, read from the signed text once the signature holds, so
+    /// the reader compares the person in front of them with signed words, never with
+    /// fields anybody could have edited.
+    pub certificate: Option<SignedContent>,
+}
+
+/// The signed fields of a certificate record, as shown by a verification.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SignedContent {
+    pub name: String,
+    /// Absent in v1 records.
+    pub id_masked: Option<String>,
+    pub occupation: String,
+    pub level: String,
+    pub theory: String,
+    pub practical: String,
+    pub issued: String,
+    pub issuer: String,
+}
+
+impl SignedContent {
+    fn of(payload: &str) -> SignedContent {
+        let field = |key: &str| payload_field(payload, key).unwrap_or("").to_owned();
+        SignedContent {
+            name: field("name"),
+            id_masked: payload_field(payload, "id_masked").map(str::to_owned),
+            occupation: field("occupation"),
+            level: field("level"),
+            theory: field("theory"),
+            practical: field("practical"),
+            issued: field("issued"),
+            issuer: field("issuer"),
+        }
+    }
+
+    /// One line for people: who, what, which scores, when and by whom.
+    pub fn line(&self) -> String {
+        let id = self.id_masked.as_deref().map(|id| format!("（身份证号 {id}）")).unwrap_or_default();
+        format!(
+            "持证人 {}{id}，{} {}，理论 {} 分、实操 {} 分，{} 由 {} 发证",
+            self.name, self.occupation, self.level, self.theory, self.practical, self.issued, self.issuer
+        )
+    }
 }
 
 impl Verdict {
@@ -370,6 +413,7 @@ impl Verdict {
             reason: Some(reason.into()),
             revocation_checked: false,
             revocations_as_of: None,
+            certificate: None,
         }
     }
 }
@@ -387,6 +431,7 @@ pub fn verdict(payload: &str, signature: &str, trusted_key: &str, revocations: O
     if let Err(forgery) = verify(payload, signature, trusted_key) {
         return Verdict::invalid(&number, format!("签名核验未通过：{forgery}"));
     }
+    let content = Some(SignedContent::of(payload));
     let Some(list) = revocations else {
         return Verdict {
             number,
@@ -395,17 +440,25 @@ pub fn verdict(payload: &str, signature: &str, trusted_key: &str, revocations: O
             reason: Some("签名真实、内容未被改动；未核对撤销情况（没有提供撤销名单）".into()),
             revocation_checked: false,
             revocations_as_of: None,
+            certificate: content,
         };
     };
     if let Err(forgery) = verify(list.payload, list.signature, trusted_key) {
-        return Verdict::invalid(
-            &number,
-            format!("撤销名单不可信：{forgery}。证书签名本身真实，但无法据此名单判断是否已撤销"),
-        );
+        return Verdict {
+            certificate: content,
+            ..Verdict::invalid(
+                &number,
+                format!("撤销名单不可信：{forgery}。证书签名本身真实，但无法据此名单判断是否已撤销"),
+            )
+        };
     }
     let list = match RevocationList::parse(list.payload) {
         Ok(list) => list,
-        Err(why) => return Verdict::invalid(&number, format!("撤销名单不可信：{why}")),
+        Err(why) => {
+            return Verdict {
+                certificate: content, ..Verdict::invalid(&number, format!("撤销名单不可信：{why}"))
+            };
+        }
     };
     let as_of = Some(list.generated.clone());
     if let Some(entry) = list.revoked.iter().find(|r| r.number == number) {
@@ -416,6 +469,7 @@ pub fn verdict(payload: &str, signature: &str, trusted_key: &str, revocations: O
             reason: Some(format!("已于 {} 撤销：{}", entry.revoked_at, entry.reason)),
             revocation_checked: true,
             revocations_as_of: as_of,
+            certificate: content,
         };
     }
     let issued = payload_field(payload, "issued").unwrap_or("");
@@ -432,6 +486,7 @@ pub fn verdict(payload: &str, signature: &str, trusted_key: &str, revocations: O
         reason: Some(format!("签名真实、内容未被改动；{note}")),
         revocation_checked: true,
         revocations_as_of: as_of,
+        certificate: content,
     }
 }
 

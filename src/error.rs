@@ -27,7 +27,7 @@ pub enum Error {
     /// The result was printed (e.g. an infeasible blueprint's shortages); exit 1.
     #[error("{0}")]
     Reported(String),
-    #[error("数据库出错：{0}。如果反复出现，请备份工作区文件后联系技术支持")]
+    #[error("{}", SqliteReason(.0))]
     Sqlite(#[from] rusqlite::Error),
     #[error("数据库结构升级失败：{0}")]
     Migration(#[from] rusqlite_migration::Error),
@@ -64,6 +64,33 @@ pub fn io_kind_text(kind: io::ErrorKind) -> Option<&'static str> {
         ReadOnlyFilesystem => "所在的磁盘是只读的（如光盘或写保护的 U 盘）；请换一个可以写入的位置",
         _ => return None,
     })
+}
+
+/// What a database error means for the person who ran the command. Two commands writing
+/// at once is the common case: the one that waited too long, or lost a race to the same
+/// record, is told to run again (a rerun gives the ordinary, specific message).
+struct SqliteReason<'a>(&'a rusqlite::Error);
+
+impl fmt::Display for SqliteReason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use rusqlite::ErrorCode::*;
+        use rusqlite::ffi::{SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE};
+        let extended = match self.0 {
+            rusqlite::Error::SqliteFailure(e, _) => e.extended_code,
+            _ => 0,
+        };
+        match self.0.sqlite_error_code() {
+            Some(DatabaseBusy | DatabaseLocked) => f.write_str(
+                "工作区正被另一个命令写入，等了 30 秒仍未完成，本命令没有写入任何内容；请等另一个命令结束后重新运行本命令",
+            ),
+            Some(ConstraintViolation) if extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY => write!(
+                f,
+                "另一个同时运行的命令刚写入了同样的记录，本命令没有写入任何内容；请重新运行本命令，它会说明具体情况（{}）",
+                self.0
+            ),
+            _ => write!(f, "数据库出错：{}。如果反复出现，请备份工作区文件后联系技术支持", self.0),
+        }
+    }
 }
 
 /// An I/O error's reason: [`io_kind_text`], or the system's text for other kinds.
@@ -112,6 +139,17 @@ impl fmt::Display for ProblemList<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lost_race_to_the_same_record_says_to_run_again_and_other_constraints_do_not() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (k TEXT UNIQUE, n INTEGER CHECK (n > 0)); INSERT INTO t VALUES ('a', 1);")
+            .unwrap();
+        let twice = Error::from(conn.execute("INSERT INTO t VALUES ('a', 2)", []).unwrap_err()).to_string();
+        assert!(twice.contains("另一个同时运行的命令") && twice.contains("重新运行"), "{twice}");
+        let check = Error::from(conn.execute("INSERT INTO t VALUES ('b', 0)", []).unwrap_err()).to_string();
+        assert!(check.starts_with("数据库出错"), "{check}");
+    }
 
     #[test]
     fn io_errors_are_told_in_chinese_with_the_path() {

@@ -45,14 +45,26 @@ pub fn check_character(first17: &str) -> Option<char> {
     Some(CHECK[(sum % 11) as usize] as char)
 }
 
-/// Checks an ID number; returns it normalised (trimmed, upper-case X).
+/// Checks an ID number; returns it normalised (trimmed, upper-case X, full-width digits
+/// and Ｘ as typed by Chinese input methods turned into ASCII).
 pub fn check(text: &str, today: Date) -> Result<String, IdError> {
-    let id: String = text.trim().to_uppercase();
+    let id: String = text
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            'Ｘ' | 'ｘ' => 'X',
+            _ => c,
+        })
+        .collect::<String>()
+        .to_uppercase();
     let length = id.chars().count();
     if length != 18 {
         return Err(IdError::Length(length));
     }
-    let (first17, last) = id.split_at(17);
+    // Split by characters, not bytes: anything but ASCII is refused just below.
+    let cut = id.char_indices().nth(17).map(|(i, _)| i).unwrap_or(id.len());
+    let (first17, last) = id.split_at(cut);
     if !first17.chars().all(|c| c.is_ascii_digit()) || !last.chars().all(|c| c.is_ascii_digit() || c == 'X') {
         return Err(IdError::NotDigits);
     }
@@ -98,6 +110,17 @@ pub fn display(id: &str, full: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn full_width_digits_are_read_and_other_characters_refused_without_a_panic() {
+        let today = Date::new(2026, 12, 3).unwrap();
+        assert_eq!(
+            check("９９０１０２１９８６０４０７０７１７", today).map_err(|e| e.to_string()),
+            check("990102198604070717", today).map_err(|e| e.to_string())
+        );
+        assert!(matches!(check("99010219860407071中", today), Err(IdError::NotDigits)));
+        assert!(matches!(check("中99010219860407071", today), Err(IdError::NotDigits)));
+    }
 
     fn today() -> Date {
         Date::new(2026, 11, 23).unwrap()

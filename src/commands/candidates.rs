@@ -228,6 +228,16 @@ fn transfer(context: &Context, from: &str, to: &str, exam_no: &str, reason: Opti
             source.id, source.level, target.id, target.level
         )));
     }
+    // Retake sessions admit people only through their own checks (who failed which part
+    // where, within the window), and a retake candidate's carried part belongs to the
+    // session that carries it: neither may be bypassed by a transfer.
+    if !target.retake_of.is_empty() || !source.retake_of.is_empty() {
+        let which = if target.retake_of.is_empty() { &source.id } else { &target.id };
+        return Err(Error::user(format!(
+            "不能转批次：批次 {which} 是补考批次。补考考生只能用 certify candidates import 导入补考批次\
+             （导入时核对此人在原批次哪部分合格、是否在保留期内）；补考批次的考生如需改考，请在新批次重新报名"
+        )));
+    }
     let tx = db.transaction()?;
     let c = find_candidate(&tx, &source.id, exam_no)?;
     let mut why_not = Vec::new();

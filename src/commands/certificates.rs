@@ -196,6 +196,7 @@ fn issue(context: &Context, session_id: &str, key_path: Option<&Path>) -> Result
     let mut issued = Vec::new();
     let mut withheld = Vec::new();
     let (mut already, mut open) = (0, 0);
+    let mut stale_held = Vec::new();
     // 违纪 candidates are never issued a certificate; they are listed.
     let misconduct: Vec<&CandidateResult> =
         results.iter().filter(|r| r.marks.iter().any(|m| m.status == "misconduct")).collect();
@@ -206,8 +207,15 @@ fn issue(context: &Context, session_id: &str, key_path: Option<&Path>) -> Result
             }
             continue;
         }
-        if held.contains_key(&r.id_number) {
+        // Held by ID number at this level, or by this candidate of this session under an
+        // ID number corrected since (then the certificate is stale: `reissue` is the remedy).
+        if held.contains_key(&r.id_number) || r.certificate.is_some() {
             already += 1;
+            if r.stale
+                && let Some(number) = &r.certificate
+            {
+                stale_held.push(number.clone());
+            }
             continue;
         }
         if let Some(number) = revoked.get(&r.id_number) {
@@ -231,6 +239,13 @@ fn issue(context: &Context, session_id: &str, key_path: Option<&Path>) -> Result
     out.line(format!("已签发 {} 张证书（批次 {}，{}）。", issued.len(), session.id, session.level))?;
     if already > 0 {
         out.line(format!("{already} 人已持有该等级的有效证书（已签发），未重复签发。"))?;
+    }
+    if !stale_held.is_empty() {
+        out.line(format!(
+            "其中 {} 张证书背后的成绩或考生信息已变动：复核后用 certify certificates reissue 证书编号 --reason 原因 重发（{}）",
+            stale_held.len(),
+            stale_held.join("、")
+        ))?;
     }
     if !withheld.is_empty() {
         out.line(format!("{} 人的该等级证书已被撤销，没有重新签发（撤销不会因再次签发而失效）：", withheld.len()))?;
@@ -555,6 +570,10 @@ pub fn verify(context: &Context, args: &VerifyArgs) -> Result<(), Error> {
         _ => format!("证书 {} 不可信：{reason}", verdict.number),
     };
     out.line(&message)?;
+    if let Some(content) = &verdict.certificate {
+        out.line(format!("签名的内容：{}", content.line()))?;
+        out.line("请核对持证人身份证件与上面签名的内容一致；证书文件中其他未签名的字段不作数。")?;
+    }
     if verdict.valid {
         Ok(())
     } else {
@@ -586,6 +605,7 @@ fn verify_in_workspace(context: &Context, number: &str, public_key: Option<&Path
             reason: Some("工作区中查无此证书编号".into()),
             revocation_checked: false,
             revocations_as_of: None,
+            certificate: None,
         });
     };
     let trusted = match public_key {

@@ -21,7 +21,7 @@ use serde_json::json;
 use super::Context;
 use crate::certificate::{self, PersonKey};
 use crate::cli::KeysCommand;
-use crate::db::{Db, SettingsRead};
+use crate::db::{CertificateRead, Db, SettingsRead};
 use crate::error::{Error, io_error};
 use crate::rng;
 use crate::spreadsheet::write_file_atomically;
@@ -64,6 +64,15 @@ fn generate(context: &Context, dir: &Path) -> Result<(), Error> {
         .to_public_key_pem(LineEnding::LF)
         .map_err(|e| Error::user(format!("无法生成公钥文件：{e}")))?;
     let mut db = context.workspace()?;
+    // A second key would make every certificate signed with the first one fail to verify
+    // here, and no revocation list could cover them any more.
+    let issued = db.certificates(None)?.len();
+    if issued > 0 && db.setting("public-key")?.is_some() {
+        return Err(Error::user(format!(
+            "本工作区已用登记的签名密钥签发了 {issued} 张证书，不能再生成新密钥：换了密钥，这些证书在本工作区会核验失败，\
+             撤销名单也无法再为它们签名。私钥文件搬动过时用 certify config set signing-key 新路径 指向它"
+        )));
+    }
     let make_person_key = db.setting("person-key")?.is_none() && !person.exists();
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "无法创建文件夹", &e))?;
     write_secret(&private, private_pem.as_bytes())?;

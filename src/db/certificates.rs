@@ -1,7 +1,7 @@
 //! SQL for certificate records.
 //!
-//! Guarantees: the schema holds at most one valid certificate per ID number and level
-//! (a partial unique index, migration 007); [`Tx::insert_certificate`] reports a
+//! Guarantees: the schema holds at most one valid certificate per ID number and level,
+//! and per candidate of a session (partial unique indexes, migration 007); [`Tx::insert_certificate`] reports a
 //! second one as [`Error::User`] naming the certificate already held, never as a raw
 //! constraint error. Revoking keeps the record, its reason and its time.
 
@@ -157,14 +157,23 @@ impl Tx<'_> {
                 c.created_at,
                 c.replaces
             ])
-            .map_err(|e| match e.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::ConstraintViolation) if self.valid_certificate(c.id_number, c.level).ok().flatten().is_some() => {
-                    Error::user(format!(
-                        "{}（准考证号 {}）已持有{}的有效证书，不能再签发一张",
-                        c.name, c.exam_no, c.level
-                    ))
+            .map_err(|e| {
+                if e.sqlite_error_code() != Some(rusqlite::ErrorCode::ConstraintViolation) {
+                    return Error::from(e);
                 }
-                _ => Error::from(e),
+                let held = self.valid_certificate(c.id_number, c.level).ok().flatten().or_else(|| {
+                    self.certificates(Some(c.session_id))
+                        .ok()?
+                        .into_iter()
+                        .find(|held| held.exam_no == c.exam_no && held.status == "valid")
+                });
+                match held {
+                    Some(held) => Error::user(format!(
+                        "{}（准考证号 {}）已持有{}的有效证书 {}，不能再签发一张；如需按新信息重发：certify certificates reissue {} --reason 原因",
+                        c.name, c.exam_no, c.level, held.number, held.number
+                    )),
+                    None => Error::from(e),
+                }
             })?;
         Ok(())
     }

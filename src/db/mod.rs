@@ -44,6 +44,9 @@ pub use self::sessions::{
 pub use self::settings::SettingsRead;
 use crate::error::Error;
 
+/// How many migrations [`MIGRATIONS`] has.
+const MIGRATION_COUNT: usize = 8;
+
 /// The schema, one migration per step; never edit a released step, add one.
 pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
@@ -173,14 +176,30 @@ fn identify(conn: &Connection) -> rusqlite::Result<Identity> {
     if id != 0 {
         return Ok(Identity::Foreign);
     }
+    // Workspaces made before the id existed hold every table their version created.
+    // Anything else (another program's file that happens to have an `items` table and a
+    // user_version) is foreign and left alone.
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let has_items: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'items')",
-        [],
-        |r| r.get(0),
-    )?;
-    Ok(if version > 0 && has_items { Identity::OldWorkspace } else { Identity::Foreign })
+    if !(1..=MIGRATION_COUNT as i64).contains(&version) {
+        return Ok(Identity::Foreign);
+    }
+    let mut statement = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
+    let tables: std::collections::HashSet<String> =
+        statement.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let known = (version as usize).min(OLD_WORKSPACE_VERSIONS.len());
+    let expected = OLD_WORKSPACE_VERSIONS[..known].iter().flat_map(|names| names.iter());
+    Ok(if expected.into_iter().all(|name| tables.contains(*name)) { Identity::OldWorkspace } else { Identity::Foreign })
 }
+
+/// The tables each migration before [`APPLICATION_ID`] existed created, in order.
+const OLD_WORKSPACE_VERSIONS: [&[&str]; 6] = [
+    &["settings", "items", "item_versions"],
+    &["blueprints", "builds", "papers", "paper_items"],
+    &["sessions", "candidates", "session_papers", "sheets", "key_changes"],
+    &["rubrics", "rubric_versions", "draws", "grade_entries", "grade_resolutions"],
+    &["certificates"],
+    &[],
+];
 
 fn not_a_workspace(path: &Path, what: &str) -> Error {
     Error::user(format!(
@@ -202,6 +221,9 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         MIGRATIONS.validate().expect("migrations validate");
+        let db = Db::in_memory().unwrap();
+        let version: i64 = db.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, MIGRATION_COUNT as i64, "MIGRATION_COUNT names every migration");
     }
 
     #[test]

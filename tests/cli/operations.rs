@@ -394,3 +394,15 @@ fn the_retake_list_holds_exactly_who_may_retake_and_imports_as_it_is() {
     refused(&ws, &["export", "retake-list", "--session", S1, "--out", "retake.csv"], "已存在");
     assert_eq!(file_hash(&ws.db()), before);
 }
+
+#[test]
+fn a_transfer_never_bypasses_a_retake_sessions_checks() {
+    let ws = cycle();
+    ws.ok(["session", "create", "--id", "R9", "--level", "四级", "--date", "2027-03-01", "--retake-of", S1]);
+    ws.ok(["session", "create", "--id", "N9", "--level", "四级", "--date", "2027-03-01"]);
+    ws.write("n.csv", format!("准考证号,姓名,身份证号\nN01,新人,{}\n", crate::support::valid_id(888)));
+    ws.ok(["candidates", "import", "--session", "N9", "n.csv"]);
+    let stderr =
+        refused(&ws, &["candidates", "transfer", "--from", "N9", "--to", "R9", "--exam-no", "N01"], "补考批次");
+    assert!(stderr.contains("candidates import"), "{stderr}");
+}

@@ -214,3 +214,8 @@ pub fn pdf_tools_present() -> bool {
     }
     present
 }
+
+/// The value of `key` in a signed `key=value` payload.
+pub fn payload_value(payload: &str, key: &str) -> String {
+    payload.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=')).unwrap_or_default().to_owned()
+}

@@ -164,14 +164,24 @@ fn the_database_itself_refuses_a_second_valid_certificate() {
     let ws = cycle();
     ws.ok(["certificates", "issue", "--session", S1]);
     let db = rusqlite::Connection::open(ws.db()).unwrap();
-    let copy = "INSERT INTO certificates (number, session_id, exam_no, level, year, level_digit, serial, name, \
-                id_number, theory, practical, issued, payload, signature, public_key, status, created_at) \
-                SELECT number || 'X', session_id, exam_no, level, year, level_digit, serial + 90000, name, id_number, \
-                theory, practical, issued, payload, signature, public_key, ?1, created_at FROM certificates LIMIT 1";
-    let refused = db.execute(copy, ["valid"]).unwrap_err();
-    assert!(refused.to_string().contains("UNIQUE") && refused.to_string().contains("id_number"), "{refused}");
+    // A copy of an issued row with another number and serial, the given status, and
+    // either another exam number (same person) or another ID number (same candidate).
+    let copy = |status: &str, exam_no: &str, id_number: &str| {
+        db.execute(
+            "INSERT INTO certificates (number, session_id, exam_no, level, year, level_digit, serial, name, \
+             id_number, theory, practical, issued, payload, signature, public_key, status, created_at) \
+             SELECT number || 'X' || ?1 || COALESCE(?2, '') || COALESCE(?3, ''), session_id, COALESCE(?2, exam_no), level, year, level_digit, \
+             serial + 90000 + (SELECT COUNT(*) FROM certificates), name, COALESCE(?3, id_number), theory, practical, \
+             issued, payload, signature, public_key, ?1, created_at FROM certificates ORDER BY number LIMIT 1",
+            rusqlite::params![status, (!exam_no.is_empty()).then_some(exam_no), (!id_number.is_empty()).then_some(id_number)],
+        )
+    };
+    let same_person = copy("valid", "OTHER-EXAM-NO", "").unwrap_err().to_string();
+    assert!(same_person.contains("UNIQUE") && same_person.contains("id_number"), "{same_person}");
+    let same_candidate = copy("valid", "", "990101199001011237").unwrap_err().to_string();
+    assert!(same_candidate.contains("UNIQUE") && same_candidate.contains("exam_no"), "{same_candidate}");
     // A revoked record beside the valid one is fine: history is kept.
-    assert_eq!(db.execute(copy, ["revoked"]).unwrap(), 1);
+    assert_eq!(copy("revoked", "", "").unwrap(), 1);
 }
 
 #[test]
@@ -528,4 +538,59 @@ fn cert_number_format_is_a_validated_setting() {
         assert!(refused.stderr.contains(why), "{layout}: {}", refused.stderr);
     }
     assert_eq!(file_hash(&ws.db()), before);
+}
+
+#[test]
+fn a_corrected_id_number_does_not_open_a_way_to_a_second_certificate() {
+    let ws = cycle();
+    let issued = ws.json(["certificates", "issue", "--session", S1]);
+    let cert = &issued["certificates"][0];
+    let (number, exam_no) = (cert["number"].as_str().unwrap().to_owned(), cert["exam_no"].as_str().unwrap().to_owned());
+    let new_id = crate::support::valid_id(4242);
+    ws.ok(["candidates", "update", "--session", S1, "--exam-no", &exam_no, "--id-number", &new_id, "--reason", "录错"]);
+    let again = ws.json(["certificates", "issue", "--session", S1]);
+    assert_eq!(again["certificates"].as_array().unwrap().len(), 0, "{again}");
+    let said = ws.ok(["certificates", "issue", "--session", S1]).stdout;
+    assert!(said.contains("certificates reissue") && said.contains(&number), "{said}");
+    let db = rusqlite::Connection::open(ws.db()).unwrap();
+    let valid: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM certificates WHERE session_id = ?1 AND exam_no = ?2 AND status = 'valid'",
+            [S1, exam_no.as_str()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(valid, 1);
+    drop(db);
+    // The remedy signs the corrected ID number.
+    let reissued = ws.json(["certificates", "reissue", &number, "--reason", "身份证号更正"]);
+    let new_number = reissued["certificates"][0]["number"].as_str().unwrap();
+    let payload = ws.json(["certificates", "show", new_number])["payload"].as_str().unwrap().to_owned();
+    assert!(payload.contains(&format!("id_masked={}********{}", &new_id[..6], &new_id[14..])), "{payload}");
+}
+
+#[test]
+fn a_new_signing_key_is_refused_once_certificates_rest_on_the_old_one() {
+    let ws = cycle();
+    ws.ok(["certificates", "issue", "--session", S1]);
+    let before = file_hash(&ws.db());
+    let refused = ws.fails(["keys", "generate", "--out", "keys2"]);
+    assert!(refused.stderr.contains("不能再生成新密钥"), "{}", refused.stderr);
+    assert_eq!(file_hash(&ws.db()), before);
+    assert!(!ws.path("keys2/signing-key.pem").exists(), "nothing written");
+}
+
+#[test]
+fn a_verification_shows_what_was_signed_not_what_the_file_claims() {
+    let (ws, offline, number) = offline_setup();
+    let shown = ws.json(["certificates", "show", &number]);
+    let signed_name = crate::support::payload_value(shown["payload"].as_str().unwrap(), "name");
+    let mut edited = shown.clone();
+    edited["name"] = "别人".into();
+    offline.write("cert.json", edited.to_string());
+    let (code, verdict) = verdict_of(&offline, &["--file", "cert.json", "--public-key", "pub.pem"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(verdict["certificate"]["name"], signed_name.as_str());
+    let text = offline.ok(["verify", "--file", "cert.json", "--public-key", "pub.pem"]).stdout;
+    assert!(text.contains(&format!("持证人 {signed_name}")) && !text.contains("别人"), "{text}");
 }

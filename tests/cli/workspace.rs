@@ -94,6 +94,20 @@ fn a_foreign_sqlite_file_is_refused_and_left_byte_for_byte() {
 }
 
 #[test]
+fn a_foreign_file_with_an_items_table_and_a_version_is_still_foreign() {
+    let ws = Workspace::new();
+    let conn = rusqlite::Connection::open(ws.db()).unwrap();
+    conn.execute_batch("CREATE TABLE items (x); PRAGMA user_version = 3;").unwrap();
+    drop(conn);
+    let before = file_hash(&ws.db());
+    for args in [vec!["session", "list"], vec!["config", "set", "org-code", "0001"]] {
+        let failed = ws.fails(&args);
+        assert!(failed.stderr.contains("不是 certify 工作区"), "{}", failed.stderr);
+        assert_eq!(file_hash(&ws.db()), before, "{args:?} changed the foreign file");
+    }
+}
+
+#[test]
 fn a_file_that_is_not_sqlite_is_refused_and_left_as_it_was() {
     let ws = Workspace::new();
     ws.write("certify.db", "考生名单，不是数据库\n".repeat(100));

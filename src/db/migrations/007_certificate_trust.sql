@@ -20,5 +20,10 @@ WHERE status = 'valid'
 CREATE UNIQUE INDEX one_valid_certificate_per_person_and_level
     ON certificates (id_number, level) WHERE status = 'valid';
 
+-- And one per candidate of a session: a corrected ID number must not open a way to a
+-- second certificate for the same sitting (the remedy is `certificates reissue`).
+CREATE UNIQUE INDEX one_valid_certificate_per_candidate
+    ON certificates (session_id, exam_no) WHERE status = 'valid';
+
 -- A reissued certificate names the one it replaces (`certificates reissue`).
 ALTER TABLE certificates ADD COLUMN replaces TEXT REFERENCES certificates (number);
