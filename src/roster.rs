@@ -99,6 +99,8 @@ pub struct Registered {
     pub name: String,
     pub id_number: String,
     pub school: String,
+    /// The list's other columns as registered (考场, 座位号, …).
+    pub extra: BTreeMap<String, String>,
 }
 
 /// One field a re-imported row would change: its label, the old and the new value (ID
@@ -116,6 +118,14 @@ pub fn compare(row: &Candidate, registered: &Registered) -> Vec<FieldChange> {
     }
     if row.school != registered.school {
         changes.push(("培训机构", registered.school.clone(), row.school.clone()));
+    }
+    // Other columns count too: a corrected room or seat column must be importable.
+    if row.extra != registered.extra {
+        let shown = |extra: &BTreeMap<String, String>| {
+            let text = extra.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("，");
+            if text.is_empty() { "（无）".to_owned() } else { text }
+        };
+        changes.push(("其他列", shown(&registered.extra), shown(&row.extra)));
     }
     changes
 }

@@ -164,6 +164,8 @@ fn update(context: &Context, args: &CandidatesUpdateArgs) -> Result<(), Error> {
         name: old.name.clone(),
         id_number: old.id_number.clone(),
         school: old.school.clone(),
+        // `update` corrects the three named fields; the list's other columns stay as they are.
+        extra: new.extra.clone(),
     };
     let changes = crate::roster::compare(&new, &registered);
     if changes.is_empty() {

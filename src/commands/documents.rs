@@ -17,7 +17,7 @@ use crate::cli::SessionDocumentArgs;
 use crate::db::{CandidateRow, Db, RoomsRead, SessionRead, SessionRow};
 use crate::error::Error;
 use crate::idcard;
-use crate::output::{align_right, table};
+use crate::output::{align_right, note, table};
 use crate::render::{self, pdf};
 use crate::seating::{self, Plan};
 use crate::vocabulary::Level;
@@ -50,17 +50,26 @@ pub fn rooms(context: &Context, session_id: &str, size: Option<usize>) -> Result
     }
     let extras: Vec<(&str, BTreeMap<String, String>)> =
         candidates.iter().map(|c| (c.exam_no.as_str(), serde_json::from_str(&c.extra).unwrap_or_default())).collect();
-    let plan = match (seating::from_file(&extras), size) {
-        (Some(Ok(plan)), _) => plan,
-        (Some(Err(problems)), _) => {
-            let mut lines = vec!["考生名单里有考场和座位号列，但不完整，未分配考场：".to_owned()];
-            lines.extend(problems.into_iter().map(|p| format!("  {p}")));
-            lines.push("请在名单里补全后重新导入，或删去这两列后用 --size 按人数分配。".to_owned());
-            return Err(Error::User(lines.join("\n")));
-        }
-        (None, Some(size)) => {
+    // An explicit --size wins over the list's own room columns, so an incomplete column is
+    // never a dead end; without it the list's columns are used when they are complete.
+    let from_file = seating::from_file(&extras);
+    let plan = match (from_file, size) {
+        (file, Some(size)) => {
+            if file.is_some() {
+                note("按 --size 重新分配考场和座位；考生名单里的考场、座位号列未使用。");
+            }
             let numbers: Vec<&str> = candidates.iter().map(|c| c.exam_no.as_str()).collect();
             seating::by_size(&numbers, size)
+        }
+        (Some(Ok(plan)), None) => plan,
+        (Some(Err(problems)), None) => {
+            let mut lines = vec!["考生名单里有考场和座位号列，但不完整，未分配考场：".to_owned()];
+            lines.extend(problems.into_iter().map(|p| format!("  {p}")));
+            lines.push(
+                "请在名单里补全后用 candidates import --update 重新导入，或用 --size 按人数重新分配（不用名单里的这两列）。"
+                    .to_owned(),
+            );
+            return Err(Error::User(lines.join("\n")));
         }
         (None, None) => {
             return Err(Error::user(

@@ -237,7 +237,10 @@ pub(super) fn import_candidates(context: &Context, args: &CandidatesImportArgs) 
     let existing: HashMap<String, roster::Registered> = db
         .candidates(&session.id)?
         .into_iter()
-        .map(|c| (c.exam_no, roster::Registered { name: c.name, id_number: c.id_number, school: c.school }))
+        .map(|c| {
+            let extra = serde_json::from_str(&c.extra).unwrap_or_default();
+            (c.exam_no, roster::Registered { name: c.name, id_number: c.id_number, school: c.school, extra })
+        })
         .collect();
     let registered: HashMap<String, String> = existing.iter().map(|(e, r)| (e.clone(), r.id_number.clone())).collect();
     roster::check_duplicates(&list, &registered, &mut problems);
@@ -277,6 +280,7 @@ pub(super) fn import_candidates(context: &Context, args: &CandidatesImportArgs) 
     let tx = db.transaction()?;
     for (c, detail) in &changed {
         tx.update_candidate(&session.id, &c.exam_no, &c.name, &c.id_number, &c.school)?;
+        tx.set_candidate_extra(&session.id, &c.exam_no, &serde_json::to_string(&c.extra).expect("serializes"))?;
         tx.log(
             &session.id,
             &c.exam_no,

@@ -227,6 +227,15 @@ impl Tx<'_> {
     }
 
     /// Replaces a candidate's name, ID number and school.
+    /// The list's other columns of a candidate, as JSON (a re-import with `--update`).
+    pub fn set_candidate_extra(&self, session: &str, exam_no: &str, extra: &str) -> Result<(), Error> {
+        self.tx.execute(
+            "UPDATE candidates SET extra = ?3 WHERE session_id = ?1 AND exam_no = ?2",
+            params![session, exam_no, extra],
+        )?;
+        Ok(())
+    }
+
     pub fn update_candidate(
         &self,
         session: &str,

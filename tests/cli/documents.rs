@@ -73,6 +73,34 @@ fn rooms_and_seats_from_the_candidate_file_win() {
     assert!(html.contains("第 2 考场") && html.contains("座位表") && html.contains("缺考"));
 }
 
+#[test]
+fn incomplete_room_columns_are_no_dead_end() {
+    let ws = Workspace::new();
+    ws.ok(["init", "--empty"]);
+    ws.ok(["session", "create", "--id", "S", "--level", "四级", "--date", "2026-12-05"]);
+    let list = |seat_of_e003: &str| {
+        format!(
+            "准考证号,姓名,身份证号,考场,座位号\nE001,甲,{},1,1\nE002,乙,{},1,2\nE003,丙,{},1,{seat_of_e003}\n",
+            valid_id(1),
+            valid_id(2),
+            valid_id(3)
+        )
+    };
+    ws.write("c.csv", list("1"));
+    ws.ok(["candidates", "import", "--session", "S", "c.csv"]);
+    let refused = ws.fails(["session", "rooms", "--session", "S"]);
+    assert!(refused.stderr.contains("--update") && refused.stderr.contains("--size"), "{}", refused.stderr);
+    // An explicit size always works, and says it left the columns aside.
+    let sized = ws.ok(["session", "rooms", "--session", "S", "--size", "30"]);
+    assert!(sized.stderr.contains("未使用"), "{}", sized.stderr);
+    // The corrected list is a change, listed and imported with --update.
+    ws.write("c.csv", list("3"));
+    let listed = ws.fails(["candidates", "import", "--session", "S", "c.csv"]);
+    assert!(listed.stderr.contains("座位号=1") && listed.stderr.contains("座位号=3"), "{}", listed.stderr);
+    ws.ok(["candidates", "import", "--session", "S", "c.csv", "--update"]);
+    assert_eq!(ws.json(["session", "rooms", "--session", "S"])["source"], "file");
+}
+
 fn pdf_text(path: &Path) -> String {
     let output = Command::new("pdftotext").arg("-layout").arg(path).arg("-").output().unwrap();
     assert!(output.status.success(), "pdftotext failed on {}", path.display());
