@@ -174,6 +174,8 @@ pub struct Sitting {
     /// Each part's score if it was sat and passed.
     pub theory_passed: Option<f64>,
     pub practical_passed: Option<f64>,
+    /// The part and reason of a misconduct mark there, if any: nothing carries over from it.
+    pub misconduct: Option<String>,
 }
 
 /// Which passed part a retake candidate carries over from which sitting (their latest),
@@ -187,6 +189,12 @@ pub fn retake_carry(
     let Some(last) = sittings.iter().max_by_key(|s| s.date) else {
         return Err(format!("此人没有参加过批次 {} 的考试，不能参加补考", retakes.join("、")));
     };
+    if let Some(why) = &last.misconduct {
+        return Err(format!(
+            "此人在批次 {} 有违纪记录（{why}），该次成绩不能沿用，不能参加补考；请报名正常批次",
+            last.session
+        ));
+    }
     let (part, score) = match (last.theory_passed, last.practical_passed) {
         (Some(_), Some(_)) => return Err(format!("此人已在批次 {} 两部分均合格，不需要补考", last.session)),
         (None, None) => {
@@ -220,6 +228,7 @@ mod tests {
             date: date("2026-01-10"),
             theory_passed: t,
             practical_passed: p,
+            misconduct: None,
         };
         let retakes = ["S1".to_owned()];
         let (part, score, _) = retake_carry(&[sitting(Some(80.0), None)], &retakes, date("2027-01-10"), 12).unwrap();

@@ -35,6 +35,11 @@ pub fn plan_import(db: &Db, session: &SessionRow, new: &[&Candidate]) -> Result<
                 date: sat_on,
                 theory_passed: r.theory_passed,
                 practical_passed: r.practical_passed,
+                misconduct: r
+                    .marks
+                    .iter()
+                    .find(|m| m.status == "misconduct")
+                    .map(|m| format!("{}：{}", crate::operations::part_label(&m.part), m.reason)),
             });
         }
     }
