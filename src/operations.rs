@@ -1,5 +1,6 @@
 //! Exam operations after registration: the words for parts, marks and appeal decisions,
-//! what a change to a candidate affects, who may carry a part into a retake.
+//! what a change to a candidate affects, who may carry a part into a retake, and why a
+//! candidate's part is not scored ([`Unscorable`]).
 //!
 //! Guarantees: a change made after results exist is never silent: [`affected`] names
 //! every result it touches (theory, practical, the certificate, which is then flagged for
@@ -215,6 +216,68 @@ pub fn retake_carry(
     Ok((part, score, last.clone()))
 }
 
+/// Why a candidate's part is not scored or graded in a session: withdrawn (退考), marked
+/// absent (缺考) on that part, or the part carried over from an earlier session (补考).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unscorable {
+    Withdrawn { reason: String },
+    Absent { part: Part, reason: String },
+    Carried { part: Part, from_session: String, sat_on: String },
+}
+
+impl Unscorable {
+    /// The reason a refusal gives, after "考生 X 不能评分：".
+    pub fn sentence(&self) -> String {
+        match self {
+            Unscorable::Withdrawn { reason } => format!("已退考（原因：{reason}）"),
+            Unscorable::Absent { part, reason } => {
+                format!("{}已标记为缺考（原因：{reason}）；如确已参加考试，请先核对缺考记录", part.label())
+            }
+            Unscorable::Carried { part, from_session, sat_on } => {
+                let label = part.label();
+                format!("{label}成绩沿用批次 {from_session}（{sat_on}），补考不再评{label}")
+            }
+        }
+    }
+
+    /// The whole refusal for one candidate's sheet or grade.
+    pub fn refusal(&self, exam_no: &str) -> String {
+        format!("考生 {exam_no} 不能评分：{}", self.sentence())
+    }
+
+    /// A short label for tables: 退考, 缺考, 沿用 S1.
+    pub fn label(&self) -> String {
+        match self {
+            Unscorable::Withdrawn { .. } => "退考".into(),
+            Unscorable::Absent { .. } => "缺考".into(),
+            Unscorable::Carried { from_session, .. } => format!("沿用 {from_session}"),
+        }
+    }
+
+    /// `withdrawn`, `absent` or `carried`, for JSON.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Unscorable::Withdrawn { .. } => "withdrawn",
+            Unscorable::Absent { .. } => "absent",
+            Unscorable::Carried { .. } => "carried",
+        }
+    }
+}
+
+/// "退考 1 人、缺考 2 人、沿用 S1 3 人": how many of each, in that order.
+pub fn unscorable_counts<'a>(reasons: impl IntoIterator<Item = &'a Unscorable>) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    let mut sorted: Vec<&Unscorable> = reasons.into_iter().collect();
+    sorted.sort_by_key(|u| ["withdrawn", "absent", "carried"].iter().position(|c| *c == u.code()));
+    for u in sorted {
+        match counts.iter_mut().find(|(label, _)| *label == u.label()) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((u.label(), 1)),
+        }
+    }
+    counts.iter().map(|(label, n)| format!("{label} {n} 人")).collect::<Vec<_>>().join("、")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,6 +330,19 @@ mod tests {
         assert_eq!(decided_task(Part::Practical, Corrected, Some(" T1 "), Some(85.0)), Ok(Some(("T1".into(), 85.0))));
         assert_eq!(appeal_status(None), "待复核");
         assert_eq!(appeal_status(Some("corrected")), "更正成绩");
+    }
+
+    #[test]
+    fn unscorable_reasons_read_as_refusals_and_count_by_label() {
+        let withdrawn = Unscorable::Withdrawn { reason: "搬家".into() };
+        let absent = Unscorable::Absent { part: Part::Practical, reason: "病假".into() };
+        let carried =
+            Unscorable::Carried { part: Part::Practical, from_session: "S1".into(), sat_on: "2026-12-05".into() };
+        assert_eq!(withdrawn.refusal("E1"), "考生 E1 不能评分：已退考（原因：搬家）");
+        assert!(absent.sentence().starts_with("实操已标记为缺考（原因：病假）"));
+        assert_eq!(carried.sentence(), "实操成绩沿用批次 S1（2026-12-05），补考不再评实操");
+        assert_eq!(carried.label(), "沿用 S1");
+        assert_eq!(unscorable_counts([&carried, &absent, &withdrawn, &carried]), "退考 1 人、缺考 1 人、沿用 S1 2 人");
     }
 
     #[test]

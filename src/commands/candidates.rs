@@ -5,7 +5,7 @@
 //! (who, when, why); a change to a candidate who already has results says what it
 //! affects, and a certificate it touches is flagged stale by `session_results` (the
 //! signed name, ID number or pass no longer match). A withdrawn candidate keeps the
-//! record. A transfer moves only someone without scores, between sessions of one level.
+//! record and is never scored or graded again ([`unscorable`]). A transfer moves only someone without scores, between sessions of one level.
 
 use serde_json::json;
 
@@ -17,7 +17,7 @@ use crate::clock;
 use crate::db::{CandidateRow, OperationsRead, PracticalRead, Read, SessionRead, Tx};
 use crate::error::Error;
 use crate::idcard;
-use crate::operations::{self, Held};
+use crate::operations::{self, Held, Unscorable};
 use crate::output::table;
 
 pub fn run(context: &Context, command: &CandidatesCommand) -> Result<(), Error> {
@@ -299,34 +299,33 @@ fn transfer(context: &Context, from: &str, to: &str, exam_no: &str, reason: Opti
     Ok(())
 }
 
-/// Candidates whose `part` must not be scored or graded in `session`, with the reason
-/// the refusal gives: withdrawn (退考), marked absent (缺考) on that part, or the part
-/// carried over from an earlier session (补考).
+/// Candidates whose `part` must not be scored, graded, drawn or rehearsed in `session`,
+/// and why: withdrawn (退考), marked absent (缺考) on that part, or the part carried over
+/// from an earlier session (补考). A withdrawal outranks a carried part, which outranks
+/// an absence. The one check `score theory`, `grade`, `practical draw`, `grade status`
+/// and `simulate` share.
 pub fn unscorable(
     db: &impl Read,
     session: &str,
     part: operations::Part,
-) -> Result<std::collections::HashMap<String, String>, Error> {
+) -> Result<std::collections::HashMap<String, Unscorable>, Error> {
     let mut out = std::collections::HashMap::new();
     for (exam_no, marks) in db.marks(session)? {
         if let Some(m) = marks.iter().find(|m| m.part == part.code() && m.status == "absent") {
-            out.insert(
-                exam_no,
-                format!("{}已标记为缺考（原因：{}）；如确已参加考试，请先核对缺考记录", part.label(), m.reason),
-            );
+            out.insert(exam_no, Unscorable::Absent { part, reason: m.reason.clone() });
         }
     }
     for (exam_no, parts) in db.carried_parts(session)? {
         if let Some(p) = parts.iter().find(|p| p.part == part.code()) {
             out.insert(
                 exam_no,
-                format!("{}成绩沿用批次 {}（{}），补考不再评{}", part.label(), p.from_session, p.sat_on, part.label()),
+                Unscorable::Carried { part, from_session: p.from_session.clone(), sat_on: p.sat_on.clone() },
             );
         }
     }
     for c in db.candidates(session)? {
         if c.withdrawn() {
-            out.insert(c.exam_no.clone(), format!("已退考（原因：{}）", c.status_reason.as_deref().unwrap_or("")));
+            out.insert(c.exam_no, Unscorable::Withdrawn { reason: c.status_reason.unwrap_or_default() });
         }
     }
     Ok(out)

@@ -1,5 +1,12 @@
 //! `certify rubric …`, `certify practical …` and `certify grade …`: the practical exam,
 //! from rubrics through the draw to several examiners' scores, arbitration and agreement.
+//!
+//! Guarantees: nobody withdrawn (退考), marked absent (缺考) for the practical or carrying
+//! it over into a retake (沿用) is drawn or graded: the draw says how many it left out and
+//! why, `grade import` refuses their rows (each named once, all at once, nothing stored)
+//! and `grade` refuses before asking, with the reason `score theory` gives
+//! ([`unscorable`](super::candidates::unscorable)); `grade status` gives them no practical
+//! score and says why.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, Write};
@@ -13,6 +20,7 @@ use crate::clock;
 use crate::db::{Db, NewDraw, NewGrade, NewResolution, PracticalRead, Read, RubricRow, SessionRead, SessionRow, Tx};
 use crate::error::Error;
 use crate::import::{self, Cell, ReadOptions, Source, TextEncoding, column_letter, format_number};
+use crate::operations::{self, Part, Unscorable};
 use crate::output::{align_right, note, table};
 use crate::practical::{self, Drawn, Entry, Outcome, Plan};
 use crate::problem::{Location, Problems};
@@ -207,6 +215,24 @@ fn draw(context: &Context, session_id: &str, seed: Option<u64>) -> Result<(), Er
     if candidates.is_empty() {
         return Err(Error::user(format!("批次 {} 还没有考生；请先导入考生名单", session.id)));
     }
+    // Withdrawn, absent and carried-over practicals are not drawn (nor graded).
+    let refused = super::candidates::unscorable(&db, &session.id, Part::Practical)?;
+    let (left_out, candidates): (Vec<_>, Vec<_>) =
+        candidates.into_iter().partition(|c| refused.contains_key(&c.exam_no));
+    let left_out: Vec<(String, &Unscorable)> = left_out
+        .into_iter()
+        .map(|c| {
+            let why = &refused[&c.exam_no];
+            (c.exam_no, why)
+        })
+        .collect();
+    let counts = operations::unscorable_counts(left_out.iter().map(|(_, why)| *why));
+    if candidates.is_empty() {
+        return Err(Error::user(format!(
+            "批次 {} 没有需要实操抽签的考生（{counts}）：退考、缺考和实操成绩沿用的考生不抽签",
+            session.id
+        )));
+    }
     let level = Level::parse(&session.level).ok_or_else(|| Error::user("批次等级无效"))?;
     let rubrics = db.rubrics(Some(level))?;
     let versions: HashMap<&str, &str> = rubrics.iter().map(|r| (r.rubric.id.as_str(), r.version.as_str())).collect();
@@ -245,16 +271,23 @@ fn draw(context: &Context, session_id: &str, seed: Option<u64>) -> Result<(), Er
         "session": session.id,
         "seed": seed,
         "draws": draws.iter().map(|(e, d)| json!({ "exam_no": e, "tasks": d.iter().map(|t| &t.rubric).collect::<Vec<_>>() })).collect::<Vec<_>>(),
+        "left_out": left_out.iter().map(|(e, why)| json!({ "exam_no": e, "reason": why.code(), "detail": why.sentence() })).collect::<Vec<_>>(),
     }))?;
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut tasks: BTreeMap<&str, usize> = BTreeMap::new();
     for (_, d) in &draws {
         for t in d {
-            *counts.entry(t.rubric.as_str()).or_default() += 1;
+            *tasks.entry(t.rubric.as_str()).or_default() += 1;
         }
     }
     out.line(format!("已为 {} 名考生抽签（种子 {seed}）。各任务抽中人数：", draws.len()))?;
-    for (task, n) in counts {
+    for (task, n) in tasks {
         out.line(format!("  {task}：{n} 人"))?;
+    }
+    if !left_out.is_empty() {
+        out.line(format!(
+            "未抽签 {} 人（{counts}）：退考、缺考和实操成绩沿用的考生不抽签，也不能评实操。",
+            left_out.len()
+        ))?;
     }
     Ok(())
 }
@@ -312,6 +345,15 @@ fn drawn_rubric(db: &Db, session: &str, exam_no: &str, task: &str) -> Result<Rub
     db.rubric(&draw.rubric_id, Some(&draw.version))?.ok_or_else(|| Error::user(format!("评分表 {task} 不存在")))
 }
 
+/// Refuses grading `exam_no` when their practical is not graded in `session` (退考,
+/// 缺考, 沿用): the check `score theory` makes of theory sheets.
+fn refuse_ungradable(db: &impl Read, session: &str, exam_no: &str) -> Result<(), Error> {
+    match super::candidates::unscorable(db, session, Part::Practical)?.get(exam_no) {
+        Some(why) => Err(Error::user(why.refusal(exam_no))),
+        None => Ok(()),
+    }
+}
+
 /// Points typed for a step: a number from 0 to the maximum, in half points.
 fn step_points(text: &str, max: f64) -> Option<f64> {
     let value: f64 = text.trim().parse().ok()?;
@@ -350,6 +392,7 @@ fn interactive(context: &Context, args: &GradeEntryArgs) -> Result<(), Error> {
         .into_iter()
         .find(|c| c.exam_no == exam_no)
         .ok_or_else(|| Error::user(format!("准考证号 {exam_no} 不在批次 {} 的考生名单中", session.id)))?;
+    refuse_ungradable(&db, &session.id, exam_no)?;
     let row = drawn_rubric(&db, &session.id, exam_no, task)?;
     let rubric = &row.rubric;
 
@@ -421,6 +464,8 @@ fn interactive(context: &Context, args: &GradeEntryArgs) -> Result<(), Error> {
     }
     let now = clock::now_text();
     let tx = db.transaction()?;
+    // Checked again: the candidate may have been withdrawn or marked while this was typed.
+    refuse_ungradable(&tx, &session.id, exam_no)?;
     tx.insert_grade(&NewGrade {
         session_id: &session.id,
         exam_no,
@@ -502,7 +547,10 @@ fn import_grades(
     let source = import::load(path)?;
     let mut db = context.workspace()?;
     let session = find_session(&db, session_id)?;
-    let draws = db.draws(&session.id)?;
+    // Everything is read inside the write transaction (BEGIN IMMEDIATE), so a withdrawal
+    // or mark committed meanwhile is seen before anything is stored.
+    let tx = db.transaction()?;
+    let draws = tx.draws(&session.id)?;
     if draws.is_empty() {
         return Err(Error::user(format!(
             "批次 {} 还没有抽签；请先运行 certify practical draw --session {}",
@@ -516,13 +564,16 @@ fn import_grades(
     for d in &draws {
         let key = (d.rubric_id.clone(), d.version.clone());
         if !rubrics.contains_key(&key)
-            && let Some(row) = db.rubric(&d.rubric_id, Some(&d.version))?
+            && let Some(row) = tx.rubric(&d.rubric_id, Some(&d.version))?
         {
             rubrics.insert(key, row.rubric);
         }
     }
-    let known_tasks: HashSet<String> = db.rubrics(None)?.into_iter().map(|r| r.rubric.id).collect();
-    let all_candidates: HashSet<String> = db.candidates(&session.id)?.into_iter().map(|c| c.exam_no).collect();
+    let known_tasks: HashSet<String> = tx.rubrics(None)?.into_iter().map(|r| r.rubric.id).collect();
+    let all_candidates: HashSet<String> = tx.candidates(&session.id)?.into_iter().map(|c| c.exam_no).collect();
+    let refused = super::candidates::unscorable(&tx, &session.id, Part::Practical)?;
+    // Refused candidates are reported once, at their first row.
+    let mut reported: HashSet<String> = HashSet::new();
 
     let file = source.name.clone();
     let mut problems = Problems::default();
@@ -543,6 +594,12 @@ fn import_grades(
         let exam_no = cell_str(cells, Some(c.exam_no));
         let task = cell_str(cells, Some(c.task));
         let examiner = cell_str(cells, Some(c.examiner));
+        if let Some(why) = refused.get(&exam_no) {
+            if reported.insert(exam_no.clone()) {
+                problems.error(at(c.exam_no), why.refusal(&exam_no));
+            }
+            return Ok(());
+        }
         if !exam_nos.contains(exam_no.as_str()) {
             let why =
                 if all_candidates.contains(&exam_no) { "还没有抽签" } else { "不在本批次考生名单中" };
@@ -672,7 +729,6 @@ fn import_grades(
     }
     let now = clock::now_text();
     let who = account();
-    let tx = db.transaction()?;
     for ((exam_no, task, examiner), entry) in &entries {
         let version = drawn[&(exam_no.as_str(), task.as_str())];
         tx.insert_grade(&NewGrade {
@@ -746,15 +802,23 @@ fn status(context: &Context, session_id: &str, agreement: bool) -> Result<(), Er
     let db = context.existing()?;
     let session = find_session(&db, session_id)?;
     let plan = plan_of(&session)?;
-    let list = practical_status(&db, &session, &plan)?;
+    let mut list = practical_status(&db, &session, &plan)?;
     if list.is_empty() {
         return Err(Error::user(format!(
             "批次 {} 还没有抽签；请先运行 certify practical draw --session {}",
             session.id, session.id
         )));
     }
+    // Someone withdrawn, absent or carrying the practical over has no practical score
+    // here: entries made before stay on record, but they are not this session's result.
+    let refused = super::candidates::unscorable(&db, &session.id, Part::Practical)?;
+    for c in &mut list {
+        if refused.contains_key(&c.exam_no) {
+            c.practical = None;
+        }
+    }
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for c in &list {
+    for c in list.iter().filter(|c| !refused.contains_key(&c.exam_no)) {
         for (_, _, o) in &c.tasks {
             let key = match o {
                 Outcome::Missing { .. } => "missing",
@@ -777,11 +841,13 @@ fn status(context: &Context, session_id: &str, agreement: bool) -> Result<(), Er
             "tasks": counts,
             "superseded_entries": db.superseded_grades(&session.id)?,
             "agreement": agreement_value,
+            "not_graded": refused.len(),
         });
         return out.json_with_list(&head, "candidates", list.iter().map(|c| {
             json!({
                 "exam_no": c.exam_no,
                 "practical": c.practical,
+                "not_graded": refused.get(&c.exam_no).map(|u| json!({ "reason": u.code(), "label": u.label(), "detail": u.sentence() })),
                 "tasks": c.tasks.iter().map(|(d, entries, o)| json!({
                     "task": d.rubric,
                     "weight": d.weight,
@@ -805,6 +871,13 @@ fn status(context: &Context, session_id: &str, agreement: bool) -> Result<(), Er
         n("missing"),
         n("even")
     ))?;
+    if !refused.is_empty() {
+        out.line(format!(
+            "不评实操 {} 人（{}）：不出实操成绩。",
+            refused.len(),
+            operations::unscorable_counts(refused.values())
+        ))?;
+    }
     let open: Vec<&CandidatePractical> = list
         .iter()
         .filter(|c| c.practical.is_none() || c.tasks.iter().any(|(_, _, o)| matches!(o, Outcome::Vetoed { .. })))
@@ -815,7 +888,13 @@ fn status(context: &Context, session_id: &str, agreement: bool) -> Result<(), Er
     }
     let mut t = table(["准考证号", "任务", "考评员分数", "任务得分", "状态", "实操成绩"]);
     for c in shown {
+        let not_graded = refused.get(&c.exam_no).map(Unscorable::label);
         for (i, (d, entries, o)) in c.tasks.iter().enumerate() {
+            let practical = match (&not_graded, c.practical) {
+                (Some(label), _) => label.clone(),
+                (None, Some(score)) => format_number(score),
+                (None, None) => "—".into(),
+            };
             t.add_row([
                 if i == 0 { c.exam_no.clone() } else { String::new() },
                 d.rubric.clone(),
@@ -824,9 +903,9 @@ fn status(context: &Context, session_id: &str, agreement: bool) -> Result<(), Er
                     .map(|e| format!("{} {}", e.examiner, format_number(e.total)))
                     .collect::<Vec<_>>()
                     .join("、"),
-                o.score().map(format_number).unwrap_or_default(),
-                o.label(),
-                if i == 0 { c.practical.map(format_number).unwrap_or_else(|| "—".into()) } else { String::new() },
+                if not_graded.is_some() { String::new() } else { o.score().map(format_number).unwrap_or_default() },
+                not_graded.clone().unwrap_or_else(|| o.label()),
+                if i == 0 { practical } else { String::new() },
             ]);
         }
     }

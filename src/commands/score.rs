@@ -141,7 +141,7 @@ fn theory(context: &Context, args: &ScoreTheoryArgs) -> Result<(), Error> {
         )));
     }
     // Candidates whose theory sheet must not be scored here, and why.
-    let refused: HashMap<String, String> = super::candidates::unscorable(&db, &session.id, Part::Theory)?;
+    let refused = super::candidates::unscorable(&db, &session.id, Part::Theory)?;
     let mut keys: HashMap<String, Key> = HashMap::new();
     for paper in db.session_papers(&session.id)? {
         let view = db.paper(&paper)?.ok_or_else(|| Error::user(format!("试卷 {paper} 不存在")))?;
@@ -193,7 +193,7 @@ fn theory(context: &Context, args: &ScoreTheoryArgs) -> Result<(), Error> {
             if let Some(exam_no) = &exam_no
                 && let Some(why) = refused.get(exam_no)
             {
-                problems.error(at(layout.exam_no), format!("考生 {exam_no} 不能评分：{why}"));
+                problems.error(at(layout.exam_no), why.refusal(exam_no));
             } else if let Some(exam_no) = &exam_no {
                 match candidates.get(exam_no) {
                     None => problems

@@ -1,15 +1,19 @@
 //! `certify simulate`: rehearsal data, so an exam office can run its whole workflow
-//! before the real day. The files it writes are exactly what the scoring commands read.
+//! before the real day. The files it writes are exactly what the scoring commands read,
+//! and they import cleanly: nobody withdrawn, marked absent or carrying a part over has
+//! rows for that part (the same [`unscorable`](super::candidates::unscorable) check).
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
 use super::Context;
 use super::session::find_session;
 use crate::cli::SimulateArgs;
-use crate::db::{PaperRead, SessionRead};
+use crate::db::{CandidateRow, PaperRead, SessionRead};
 use crate::error::Error;
+use crate::operations::{self, Part, Unscorable};
 use crate::rehearsal;
 use crate::spreadsheet::{self, Sheet, Value};
 
@@ -17,15 +21,64 @@ pub fn run(context: &Context, args: &SimulateArgs) -> Result<(), Error> {
     let db = context.existing()?;
     let session = find_session(&db, &args.session)?;
     let candidates = db.candidates(&session.id)?;
-    let assigned: Vec<_> = candidates.iter().filter(|c| c.paper_id.is_some()).collect();
-    if assigned.is_empty() {
+    if candidates.iter().all(|c| c.paper_id.is_none()) {
         return Err(Error::user(format!(
             "批次 {} 还没有分配试卷的考生；请先导入考生并运行 certify session assign",
             session.id
         )));
     }
-    let mut papers = std::collections::HashMap::new();
-    for paper in db.session_papers(&session.id)? {
+    // Nobody withdrawn, absent or carrying the part over sits it: their rows would be
+    // refused on import.
+    let no_theory = super::candidates::unscorable(&db, &session.id, Part::Theory)?;
+    let assigned: Vec<_> =
+        candidates.iter().filter(|c| c.paper_id.is_some() && !no_theory.contains_key(&c.exam_no)).collect();
+    let theory = if assigned.is_empty() { None } else { Some(theory_responses(&db, &session.id, args, &assigned)?) };
+    let grades = practical_grades(&db, &session.id, args)?;
+    let out = context.out;
+    out.json(&json!({
+        "session": session.id,
+        "seed": args.seed,
+        "theory_responses": theory.as_ref().map(|p| p.display().to_string()),
+        "sheets": assigned.len(),
+        "practical_grades": grades.as_ref().map(|(p, _, _)| p.display().to_string()),
+        "grade_rows": grades.as_ref().map(|(_, n, _)| *n),
+        "theory_skipped": no_theory.len(),
+        "practical_skipped": grades.as_ref().map(|(_, _, skipped)| skipped.len()),
+    }))?;
+    let left_out = |what: &str, skipped: &HashMap<String, Unscorable>| {
+        format!("未生成{what} {} 人（{}）", skipped.len(), operations::unscorable_counts(skipped.values()))
+    };
+    match &theory {
+        Some(path) => {
+            out.line(format!("已为 {} 名考生生成演练答卷：{}", assigned.len(), display(path)))?;
+            if !no_theory.is_empty() {
+                out.line(left_out("理论答卷", &no_theory))?;
+            }
+            out.line(format!("评分：certify score theory --session {} {}", session.id, display(path)))?;
+        }
+        None => out.line(format!("（没有需要考理论的考生，未生成演练答卷；{}）", left_out("理论答卷", &no_theory)))?,
+    }
+    match grades {
+        Some((grades_path, rows, skipped)) => {
+            out.line(format!("已生成实操评分演练数据 {rows} 行：{}", display(&grades_path)))?;
+            if !skipped.is_empty() {
+                out.line(left_out("实操评分", &skipped))?;
+            }
+            out.line(format!("导入：certify grade import --session {} {}", session.id, display(&grades_path)))
+        }
+        None => out.line("（批次尚未实操抽签，未生成实操评分数据）"),
+    }
+}
+
+/// Rehearsal answer sheets of `assigned`, written as a file `score theory` reads.
+fn theory_responses(
+    db: &crate::db::Db,
+    session: &str,
+    args: &SimulateArgs,
+    assigned: &[&CandidateRow],
+) -> Result<PathBuf, Error> {
+    let mut papers = HashMap::new();
+    for paper in db.session_papers(session)? {
         if let Some(view) = db.paper(&paper)? {
             papers.insert(paper, rehearsal::PaperModel::of(&view));
         }
@@ -34,7 +87,7 @@ pub fn run(context: &Context, args: &SimulateArgs) -> Result<(), Error> {
     let mut headers = vec!["准考证号".to_owned(), "试卷".to_owned()];
     headers.extend((1..=width).map(|q| q.to_string()));
     let mut rows = Vec::with_capacity(assigned.len());
-    for candidate in &assigned {
+    for candidate in assigned {
         let paper_id = candidate.paper_id.as_deref().expect("filtered");
         let model = &papers[paper_id];
         let answers = rehearsal::theory_answers(args.seed, &candidate.exam_no, model);
@@ -45,39 +98,20 @@ pub fn run(context: &Context, args: &SimulateArgs) -> Result<(), Error> {
     let sheet = Sheet { name: "答卷".into(), headers, rows };
     let path = args.out.join("theory-responses.csv");
     spreadsheet::write_file_atomically(&path, &spreadsheet::csv_bytes(&sheet)?)?;
-    let grades = practical_grades(&db, &session.id, args)?;
-    let out = context.out;
-    out.json(&json!({
-        "session": session.id,
-        "seed": args.seed,
-        "theory_responses": path.display().to_string(),
-        "sheets": assigned.len(),
-        "practical_grades": grades.as_ref().map(|(p, _)| p.display().to_string()),
-        "grade_rows": grades.as_ref().map(|(_, n)| *n),
-    }))?;
-    out.line(format!("已为 {} 名考生生成演练答卷：{}", assigned.len(), display(&path)))?;
-    out.line(format!("评分：certify score theory --session {} {}", session.id, display(&path)))?;
-    match grades {
-        Some((grades_path, rows)) => {
-            out.line(format!("已生成实操评分演练数据 {rows} 行：{}", display(&grades_path)))?;
-            out.line(format!("导入：certify grade import --session {} {}", session.id, display(&grades_path)))
-        }
-        None => out.line("（批次尚未实操抽签，未生成实操评分数据）"),
-    }
+    Ok(path)
 }
 
 /// Rehearsal grade entries for every drawn task (3 examiners each, or the plan's
-/// minimum), written as a file `grade import` reads; `None` before the draw.
-fn practical_grades(
-    db: &crate::db::Db,
-    session: &str,
-    args: &SimulateArgs,
-) -> Result<Option<(std::path::PathBuf, usize)>, Error> {
+/// minimum) of everyone whose practical is graded here, written as a file `grade import`
+/// reads, with its row count and who was left out; `None` before the draw.
+fn practical_grades(db: &crate::db::Db, session: &str, args: &SimulateArgs) -> Result<Option<Graded>, Error> {
     use crate::db::PracticalRead;
-    let draws = db.draws(session)?;
+    let mut draws = db.draws(session)?;
     if draws.is_empty() {
         return Ok(None);
     }
+    let skipped = super::candidates::unscorable(db, session, Part::Practical)?;
+    draws.retain(|d| !skipped.contains_key(&d.exam_no));
     let row = db.session(session)?.expect("session exists");
     let examiners = super::practical::plan_of(&row)?.examiners_min;
     let mut rubrics = std::collections::HashMap::new();
@@ -123,8 +157,11 @@ fn practical_grades(
     let sheet = Sheet { name: "实操评分".into(), headers, rows };
     let path = args.out.join("practical-grades.csv");
     spreadsheet::write_file_atomically(&path, &spreadsheet::csv_bytes(&sheet)?)?;
-    Ok(Some((path, count)))
+    Ok(Some((path, count, skipped)))
 }
+
+/// The grade file written, its rows, and who has no practical grades in it and why.
+type Graded = (PathBuf, usize, HashMap<String, Unscorable>);
 
 fn display(path: &Path) -> String {
     path.display().to_string()

@@ -124,6 +124,8 @@ fn a_correction_checks_the_id_number_like_import_and_needs_a_reason() {
 fn a_withdrawn_candidate_keeps_the_record_and_cannot_be_scored() {
     let ws = cycle();
     let exam_no = "202612010003";
+    // Rehearsal files written before the withdrawal still hold their rows.
+    ws.ok(["simulate", "--session", S1, "--seed", "7", "--out", "again"]);
     let out =
         ws.ok(["candidates", "withdraw", "--session", S1, "--exam-no", exam_no, "--reason", "本人申请退考"]).stdout;
     assert!(out.contains("已标记为退考"), "{out}");
@@ -134,7 +136,6 @@ fn a_withdrawn_candidate_keeps_the_record_and_cannot_be_scored() {
     assert_eq!(result["passed"], false);
     assert_eq!(result["reason"], "退考：本人申请退考");
     // Their sheet (rehearsal data again, replacing) is refused with the reason.
-    ws.ok(["simulate", "--session", S1, "--seed", "7", "--out", "again"]);
     refused(
         &ws,
         &["score", "theory", "--session", S1, "again/theory-responses.csv", "--replace"],
@@ -405,4 +406,200 @@ fn a_transfer_never_bypasses_a_retake_sessions_checks() {
     let stderr =
         refused(&ws, &["candidates", "transfer", "--from", "N9", "--to", "R9", "--exam-no", "N01"], "补考批次");
     assert!(stderr.contains("candidates import"), "{stderr}");
+}
+
+/// The tasks `exam_no` drew in `session`.
+fn drawn_tasks(ws: &Workspace, session: &str, exam_no: &str) -> Vec<String> {
+    let draws = ws.json(["practical", "show", "--session", session]);
+    draws["draws"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["exam_no"] == exam_no)
+        .flat_map(|d| d["tasks"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// `grade status --json`'s entry for one candidate.
+fn grade_status_of(ws: &Workspace, session: &str, exam_no: &str) -> Value {
+    let status = ws.json(["grade", "status", "--session", session]);
+    status["candidates"].as_array().unwrap().iter().find(|c| c["exam_no"] == exam_no).unwrap().clone()
+}
+
+#[test]
+fn a_withdrawn_candidates_grades_are_refused_all_at_once_and_status_shows_no_practical() {
+    let ws = cycle();
+    let (first, second) = ("202612010003", "202612010004");
+    assert!(grade_status_of(&ws, S1, first)["practical"].as_f64().is_some());
+    let complete = ws.json(["grade", "status", "--session", S1])["complete"].as_u64().unwrap();
+    ws.ok(["simulate", "--session", S1, "--seed", "7", "--out", "again"]);
+    for exam_no in [first, second] {
+        ws.ok(["candidates", "withdraw", "--session", S1, "--exam-no", exam_no, "--reason", "本人申请退考"]);
+    }
+    let stderr = refused(
+        &ws,
+        &["grade", "import", "--session", S1, "again/practical-grades.csv"],
+        &format!("考生 {first} 不能评分：已退考（原因：本人申请退考）"),
+    );
+    assert!(stderr.contains(&format!("考生 {second} 不能评分：已退考（原因：本人申请退考）")), "{stderr}");
+    assert_eq!(stderr.matches(&format!("考生 {first} 不能评分")).count(), 1, "once per candidate:\n{stderr}");
+    // Interactive entry is refused before a single step is asked.
+    let task = drawn_tasks(&ws, S1, first)[0].clone();
+    let stderr = refused(
+        &ws,
+        &["grade", "--session", S1, "--candidate", first, "--task", &task, "--examiner", "甲"],
+        &format!("考生 {first} 不能评分：已退考（原因：本人申请退考）"),
+    );
+    assert!(!stderr.contains("得分："), "{stderr}");
+    // grade status keeps the entries on record but gives no practical score.
+    let status = grade_status_of(&ws, S1, first);
+    assert_eq!(status["practical"], Value::Null);
+    assert_eq!(status["not_graded"]["label"], "退考");
+    let head = ws.json(["grade", "status", "--session", S1]);
+    assert_eq!(head["complete"].as_u64(), Some(complete - 2));
+    assert_eq!(head["not_graded"], 2);
+    let text = ws.ok(["grade", "status", "--session", S1]).stdout;
+    assert!(text.contains("不评实操 2 人（退考 2 人）"), "{text}");
+    let row = text.lines().find(|l| l.contains(first)).unwrap();
+    assert!(row.contains("退考"), "{row}");
+}
+
+#[test]
+fn an_absent_practical_is_neither_drawn_nor_graded_and_absence_over_grades_is_refused() {
+    let ws = Workspace::new();
+    ws.ok(["init"]);
+    let plan = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/practical-plan.toml");
+    ws.ok([
+        "session",
+        "create",
+        "--id",
+        "A",
+        "--level",
+        "四级",
+        "--date",
+        "2026-12-05",
+        "--practical",
+        plan.to_str().unwrap(),
+    ]);
+    let mut csv = String::from("准考证号,姓名,身份证号\n");
+    for i in 1..=4 {
+        csv.push_str(&format!("E{i},考生{i},{}\n", valid_id(i)));
+    }
+    ws.write("c.csv", csv);
+    ws.ok(["candidates", "import", "--session", "A", "c.csv"]);
+    let mark = |exam_no: &str, reason: &str| {
+        ["session", "mark", "--session", "A", "--exam-no", exam_no, "--part", "practical", "--status", "absent"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(["--reason".to_owned(), reason.to_owned()])
+            .collect::<Vec<_>>()
+    };
+    // Known before the draw: E1 absent, E2 withdrawn; neither is drawn.
+    ws.ok(mark("E1", "病假"));
+    ws.ok(["candidates", "withdraw", "--session", "A", "--exam-no", "E2", "--reason", "搬家"]);
+    let drawn = ws.ok(["practical", "draw", "--session", "A", "--seed", "5"]).stdout;
+    assert!(drawn.contains("已为 2 名考生抽签") && drawn.contains("未抽签 2 人（退考 1 人、缺考 1 人）"), "{drawn}");
+    assert!(drawn_tasks(&ws, "A", "E1").is_empty() && drawn_tasks(&ws, "A", "E2").is_empty());
+    // Absent after the draw: E3 keeps the draw but cannot be graded.
+    ws.ok(mark("E3", "迟到未入场"));
+    let e3 = drawn_tasks(&ws, "A", "E3");
+    let e4 = drawn_tasks(&ws, "A", "E4");
+    // Three examiners' 90 on every task of each candidate.
+    let graded = |candidates: &[(&str, &Vec<String>)]| {
+        let mut file = String::from(crate::practical::HEADER);
+        for (exam_no, tasks) in candidates {
+            for task in *tasks {
+                for examiner in ["甲", "乙", "丙"] {
+                    file.push_str(&crate::practical::entry_rows(&ws, exam_no, task, examiner, 90.0, &[]));
+                }
+            }
+        }
+        file
+    };
+    let mut file = graded(&[("E3", &e3), ("E4", &e4)]);
+    file.push_str(&crate::practical::entry_rows(&ws, "E1", &e4[0], "甲", 90.0, &[]));
+    ws.write("grades.csv", file);
+    let stderr = refused(
+        &ws,
+        &["grade", "import", "--session", "A", "grades.csv"],
+        "考生 E3 不能评分：实操已标记为缺考（原因：迟到未入场）",
+    );
+    assert!(stderr.contains("考生 E1 不能评分：实操已标记为缺考（原因：病假）"), "{stderr}");
+    refused(
+        &ws,
+        &["grade", "--session", "A", "--candidate", "E3", "--task", &e3[0], "--examiner", "甲"],
+        "考生 E3 不能评分：实操已标记为缺考（原因：迟到未入场）",
+    );
+    let status = grade_status_of(&ws, "A", "E3");
+    assert_eq!(status["practical"], Value::Null);
+    assert_eq!(status["not_graded"]["reason"], "absent");
+    assert!(ws.ok(["grade", "status", "--session", "A"]).stdout.contains("不评实操 3 人（退考 1 人、缺考 2 人）"));
+    // E4's grades alone import; E4 can then no longer be marked absent.
+    ws.write("e4.csv", graded(&[("E4", &e4)]));
+    ws.ok(["grade", "import", "--session", "A", "e4.csv"]);
+    assert_eq!(grade_status_of(&ws, "A", "E4")["practical"].as_f64(), Some(90.0));
+    refused(&ws, &mark("E4", "x").iter().map(String::as_str).collect::<Vec<_>>(), "已有实操成绩，不能标记为缺考");
+}
+
+#[test]
+fn a_retake_draws_and_grades_only_the_part_being_retaken_and_its_rehearsal_imports_cleanly() {
+    let ws = cycle();
+    // A passed the practical (retakes theory), B passed the theory (retakes practical).
+    let (a, a_id, a_name) = with_reason(&ws, "理论不合格");
+    let (_, b_id, b_name) = with_reason(&ws, "实操不合格");
+    let plan = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/practical-plan.toml");
+    ws.ok([
+        "session",
+        "create",
+        "--id",
+        "R1",
+        "--level",
+        "四级",
+        "--date",
+        "2027-03-01",
+        "--retake-of",
+        S1,
+        "--practical",
+        plan.to_str().unwrap(),
+    ]);
+    ws.write("retake.csv", format!("准考证号,姓名,身份证号\nRA,{a_name},{a_id}\nRB,{b_name},{b_id}\n"));
+    ws.ok(["candidates", "import", "--session", "R1", "retake.csv"]);
+    let paper = result_of(&ws, S1, &a)["paper"].as_str().unwrap().to_owned();
+    ws.ok(["session", "assign", "--session", "R1", "--papers", &paper]);
+    let drawn = ws.ok(["practical", "draw", "--session", "R1", "--seed", "3"]).stdout;
+    assert!(drawn.contains("已为 1 名考生抽签") && drawn.contains("未抽签 1 人（沿用 S1 1 人）"), "{drawn}");
+    let report = ws.json(["practical", "show", "--session", "R1"]);
+    assert_eq!(report["draws"].as_array().unwrap().len(), 1);
+    assert_eq!(report["draws"][0]["exam_no"], "RB");
+    // The rehearsal holds RA's theory sheet and RB's practical grades only, and imports.
+    let simulated = ws.json(["simulate", "--session", "R1", "--seed", "3", "--out", "r"]);
+    assert_eq!(simulated["sheets"], 1);
+    assert_eq!(simulated["theory_skipped"], 1);
+    assert_eq!(simulated["practical_skipped"], 1);
+    let theory = std::fs::read_to_string(ws.path("r/theory-responses.csv")).unwrap();
+    let grades = std::fs::read_to_string(ws.path("r/practical-grades.csv")).unwrap();
+    assert!(theory.contains("RA,") && !theory.contains("RB,"), "{theory}");
+    assert!(grades.contains("RB,") && !grades.contains("RA,"));
+    // A grade row for RA's carried practical is refused, naming where it comes from.
+    let task = drawn_tasks(&ws, "R1", "RB")[0].clone();
+    ws.write(
+        "ra.csv",
+        format!("{}{}", crate::practical::HEADER, crate::practical::entry_rows(&ws, "RA", &task, "甲", 90.0, &[])),
+    );
+    refused(
+        &ws,
+        &["grade", "import", "--session", "R1", "ra.csv"],
+        "考生 RA 不能评分：实操成绩沿用批次 S1（2026-12-05），补考不再评实操",
+    );
+    refused(
+        &ws,
+        &["grade", "--session", "R1", "--candidate", "RA", "--task", &task, "--examiner", "甲"],
+        "考生 RA 不能评分：实操成绩沿用批次 S1（2026-12-05）",
+    );
+    ws.ok(["score", "theory", "--session", "R1", "r/theory-responses.csv"]);
+    ws.ok(["grade", "import", "--session", "R1", "r/practical-grades.csv"]);
+    assert!(ws.ok(["grade", "status", "--session", "R1"]).stdout.contains("不评实操 1 人（沿用 S1 1 人）"));
+    let ra = result_of(&ws, "R1", "RA");
+    assert_eq!(ra["carried"][0]["part"], "practical");
+    assert!(ra["theory"].as_f64().is_some() && ra["practical"].as_f64().is_some(), "{ra}");
 }
