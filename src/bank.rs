@@ -165,11 +165,12 @@ fn list_of(record: &Record, key: &str, problems: &mut Problems) -> Vec<(String, 
                 }
             })
             .collect(),
-        Cell::Number(_) | Cell::Bool(_) => {
+        Cell::Number(_) | Cell::Bool(_) | Cell::Date(_) => {
             problems.error(field.location.clone(), format!("「{}」应是文字", ITEM_SCHEMA.label_of(key)));
             Vec::new()
         }
-        Cell::Empty => Vec::new(),
+        // An error value is reported where it is read (see the `import` module).
+        Cell::Empty | Cell::Error(_) => Vec::new(),
     }
 }
 
@@ -245,7 +246,7 @@ pub fn item_from_record(record: &Record, problems: &mut Problems) -> Option<Item
         problems.error(record.location_of(key), format!("缺少「{}」", ITEM_SCHEMA.label_of(key)));
     };
 
-    let id = text_of(record, "id", problems);
+    let id = record.line("id", ITEM_SCHEMA.label_of("id"), problems);
     match &id {
         None if record.get("id").is_none() => missing("id", problems),
         Some(id) if !valid_id(id) => problems.error(
@@ -285,7 +286,11 @@ pub fn item_from_record(record: &Record, problems: &mut Problems) -> Option<Item
         .map(|f| f.location.clone())
         .unwrap_or_else(|| record.location.clone());
 
-    let answer_text = text_of(record, "answer", problems);
+    // A judge answer may be an Excel TRUE/FALSE cell (docs/bank.md lists true/false).
+    let answer_text = match record.get("answer").map(|f| &f.cell) {
+        Some(Cell::Bool(b)) if kind == Some(Kind::Judge) => Some(b.to_string()),
+        _ => text_of(record, "answer", problems),
+    };
     let mut answer = String::new();
     match kind {
         Some(Kind::Judge) => {

@@ -8,13 +8,17 @@
 //! clap hard-codes into help (the help subcommand's line, `[OPTIONS]`, `[default: …]`)
 //! are translated in the rendered text. Exit codes stay clap's: 0 for --help and
 //! --version, 2 for a usage error.
+//!
+//! Text given on the command line (names, schools, reasons, notes) goes through
+//! [`parse_line`] or [`parse_text`]: a control character, and in one-line values a line
+//! break or tab, is bad input (exit 1, naming the flag) refused before any command runs.
 
 use std::path::PathBuf;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Arg, ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::import::TextEncoding;
+use crate::import::{self, TextEncoding};
 use crate::vocabulary::{Difficulty, Domain, Kind, Level};
 
 #[derive(Debug, Parser)]
@@ -171,7 +175,7 @@ pub enum CertificatesCommand {
         #[arg(value_name = "NUMBER")]
         number: String,
         /// 重新签发的原因（写入原证书的撤销原因）
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_parser = parse_text, value_name = "TEXT")]
         reason: String,
         /// 私钥文件（默认用 keys generate 记录的私钥）
         #[arg(long, value_name = "FILE")]
@@ -192,7 +196,7 @@ pub enum CertificatesCommand {
         #[arg(value_name = "NUMBER")]
         number: String,
         /// 撤销原因
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_parser = parse_text, value_name = "TEXT")]
         reason: String,
     },
     /// 输出证书页面（含二维码、照片处和盖章处）：一张证书，或 --session 批次的全部有效证书（一个文件，每页一张）
@@ -236,7 +240,7 @@ pub enum ExportCommand {
         #[arg(long, value_name = "ID")]
         session: String,
         /// 只导出该培训机构的考生
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_parser = parse_line, value_name = "NAME")]
         school: Option<String>,
         /// 输出文件（.xlsx 或 .csv）
         #[arg(long, value_name = "FILE")]
@@ -325,7 +329,7 @@ pub struct GradeEntryArgs {
     #[arg(long, value_name = "TASK_ID")]
     pub task: Option<String>,
     /// 考评员姓名
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_parser = parse_line, value_name = "NAME")]
     pub examiner: Option<String>,
 }
 
@@ -367,10 +371,10 @@ pub enum GradeSubcommand {
         #[arg(long, value_name = "N")]
         score: f64,
         /// 仲裁人姓名
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_parser = parse_line, value_name = "NAME")]
         examiner: String,
         /// 仲裁理由（会记录下来）
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_parser = parse_text, value_name = "TEXT")]
         reason: String,
     },
 }
@@ -401,7 +405,7 @@ pub struct AppealOpenArgs {
     #[arg(long, value_parser = ["theory", "practical"], value_name = "PART")]
     pub part: String,
     /// 申请复核的原因（会记录下来）
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_parser = parse_text, value_name = "TEXT")]
     pub reason: String,
 }
 
@@ -420,10 +424,10 @@ pub struct AppealDecideArgs {
     #[arg(long, value_name = "N")]
     pub score: Option<f64>,
     /// 复核说明（会记录下来）
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_parser = parse_text, value_name = "TEXT")]
     pub note: String,
     /// 复核人姓名
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_parser = parse_line, value_name = "NAME")]
     pub by: String,
 }
 
@@ -486,17 +490,17 @@ pub struct SessionDocumentArgs {
     #[arg(long)]
     pub full_id: bool,
     /// 理论考试时间，印在准考证上，如 "2026-12-05 09:00–10:30"
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_parser = parse_text, value_name = "TEXT")]
     pub theory_time: Option<String>,
     /// 实操考核时间，印在准考证上，如 "2026-12-05 13:30 起"
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_parser = parse_text, value_name = "TEXT")]
     pub practical_time: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct SessionCreateArgs {
     /// 批次编号，如 2026-11-BJ01
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_parser = parse_line, value_name = "ID")]
     pub id: String,
     /// 等级：五级 四级 三级 / 初级 中级 高级 等
     #[arg(long, value_parser = parse_level, value_name = "LEVEL")]
@@ -505,10 +509,10 @@ pub struct SessionCreateArgs {
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: String,
     /// 考点（地点）
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_parser = parse_line, value_name = "TEXT")]
     pub site: Option<String>,
     /// 批次名称
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_parser = parse_line, value_name = "TEXT")]
     pub name: Option<String>,
     /// 实操考核方案（TOML 文件）
     #[arg(long, value_name = "FILE")]
@@ -533,7 +537,7 @@ pub struct SessionMarkArgs {
     #[arg(long, value_parser = ["absent", "misconduct"], value_name = "STATUS")]
     pub status: String,
     /// 原因（会记录下来，并显示在考试结果中）
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_parser = parse_text, value_name = "TEXT")]
     pub reason: String,
 }
 
@@ -581,7 +585,7 @@ pub enum CandidatesCommand {
         #[arg(long, value_name = "EXAM_NO")]
         exam_no: String,
         /// 退考原因（会记录下来）
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_parser = parse_text, value_name = "TEXT")]
         reason: String,
     },
     /// 把还没有成绩的考生转到同一等级的另一个批次（准考证号不变）
@@ -596,7 +600,7 @@ pub enum CandidatesCommand {
         #[arg(long, value_name = "EXAM_NO")]
         exam_no: String,
         /// 转批次的原因（会记录下来；不写则记为「转批次」）
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_parser = parse_text, value_name = "TEXT")]
         reason: Option<String>,
     },
 }
@@ -610,16 +614,16 @@ pub struct CandidatesUpdateArgs {
     #[arg(long, value_name = "EXAM_NO")]
     pub exam_no: String,
     /// 新的姓名
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_parser = parse_line, value_name = "TEXT")]
     pub name: Option<String>,
     /// 新的身份证号（与导入时一样检查校验位和出生日期）
-    #[arg(long, value_name = "ID_NUMBER")]
+    #[arg(long, value_parser = parse_line, value_name = "ID_NUMBER")]
     pub id_number: Option<String>,
     /// 新的培训机构
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_parser = parse_line, value_name = "TEXT")]
     pub school: Option<String>,
     /// 更正原因（会记录下来）
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_parser = parse_text, value_name = "TEXT")]
     pub reason: String,
 }
 
@@ -744,7 +748,7 @@ pub struct PaperFixKeyArgs {
     #[arg(value_name = "ANSWER")]
     pub answer: String,
     /// 更正原因（会记录下来）
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_parser = parse_text, value_name = "TEXT")]
     pub reason: String,
 }
 
@@ -770,7 +774,7 @@ pub struct InitArgs {
     #[arg(long, value_name = "CODE")]
     pub org_code: Option<String>,
     /// 评价机构名称（印在证书和名单上）
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_parser = parse_line, value_name = "NAME")]
     pub org_name: Option<String>,
     /// 省份代码（2 位数字，如 11 北京、31 上海、44 广东）
     #[arg(long, value_name = "NN")]
@@ -795,6 +799,7 @@ pub enum ConfigCommand {
         /// 设置项，如 org-code、org-name、province、site、evaluator-type
         key: String,
         /// 新的值
+        #[arg(value_parser = parse_line)]
         value: String,
     },
 }
@@ -880,7 +885,7 @@ pub struct BankRetireArgs {
     #[arg(required = true, value_name = "ID")]
     pub ids: Vec<String>,
     /// 停用原因（会记录下来）
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_parser = parse_text, value_name = "TEXT")]
     pub reason: Option<String>,
 }
 
@@ -925,6 +930,10 @@ where
             | ErrorKind::DisplayVersion
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
                 Usage { text: translate(&e.render().to_string()), code }
+            }
+            ErrorKind::ValueValidation if bad_text(&e).is_some() => {
+                let arg = context(&e, ContextKind::InvalidArg).unwrap_or_default();
+                Usage { text: format!("错误：参数 {arg} {}\n", bad_text(&e).unwrap_or_default()), code: 1 }
             }
             _ => Usage { text: usage_error(&e), code },
         }
@@ -1044,6 +1053,41 @@ fn validation_reason(e: &clap::Error) -> String {
         Some(source) if source.is::<std::num::ParseFloatError>() => "应为数字".to_owned(),
         Some(source) => source.to_string(),
         None => "格式不对".to_owned(),
+    }
+}
+
+/// Why [`parse_line`] or [`parse_text`] refused a value.
+#[derive(Debug)]
+struct BadText(String);
+
+impl std::fmt::Display for BadText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadText {}
+
+/// The reason of a refused text value, if `e` is one.
+fn bad_text(e: &clap::Error) -> Option<String> {
+    use std::error::Error as _;
+    e.source().and_then(|source| source.downcast_ref::<BadText>()).map(ToString::to_string)
+}
+
+/// Free text (a reason, a note): tabs and line breaks are fine, other control characters
+/// (see [`import::stray_control`]) are not.
+fn parse_text(text: &str) -> Result<String, BadText> {
+    match import::stray_control(text) {
+        Some(c) => Err(BadText(import::control_message(c))),
+        None => Ok(text.to_owned()),
+    }
+}
+
+/// One line of text (a name, a school, a site): [`parse_text`], and no line break or tab.
+fn parse_line(text: &str) -> Result<String, BadText> {
+    match import::line_break(text) {
+        Some(what) => Err(BadText(format!("中有{what}：这一项只能写一行，请删去{what}后重新运行"))),
+        None => parse_text(text),
     }
 }
 

@@ -1,8 +1,9 @@
 //! Candidate lists (考生名单): the columns exam offices use and the checks each row gets.
 //!
 //! Guarantees: a [`Candidate`] has a non-empty exam number and name and a valid ID
-//! number (checksum, real birth date not after the session); numbers typed into Excel
-//! cells are refused with how to fix it, never guessed back; duplicates within the file
+//! number (checksum, real birth date not after the session); numbers, dates and
+//! TRUE/FALSE typed into Excel cells are refused with how to fix it, never guessed back,
+//! and so is a line break or tab in any of the four fields; duplicates within the file
 //! are errors at the row that repeats, and so is an ID number registered under another
 //! exam number. A row whose exam number is already registered is never taken silently:
 //! [`compare`] says whether it is unchanged (skipped) or what it would change.
@@ -46,7 +47,7 @@ pub struct Candidate {
 }
 
 fn text(record: &Record, key: &str, what: &str, problems: &mut Problems) -> Option<String> {
-    record.text(key, what, problems)
+    record.line(key, what, problems)
 }
 
 /// Checks one row; `today` bounds birth dates.
@@ -77,6 +78,7 @@ pub fn candidate_from_record(record: &Record, today: Date, problems: &mut Proble
         .filter_map(|(header, field)| match &field.cell {
             Cell::Text(t) => Some((header.clone(), t.trim().to_owned())),
             Cell::Number(x) => Some((header.clone(), crate::import::format_number(*x))),
+            Cell::Date(t) => Some((header.clone(), t.clone())),
             _ => None,
         })
         .collect();

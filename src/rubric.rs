@@ -2,7 +2,7 @@
 //! deduction rule, and vetoes (否决项) that score the whole task 0.
 //!
 //! Guarantees: a [`Rubric`] that [`parse`] returns has step points (positive, in half
-//! points) summing to exactly 100, unique step and veto ids, a known category and known
+//! points) summing to exactly 100, unique one-line step and veto ids, a known category and known
 //! levels; every problem is reported at once with its line. A rubric's version is a hash
 //! of its content, so a grade entered against a version stays tied to that exact sheet.
 //! No I/O here.
@@ -158,6 +158,9 @@ pub fn parse(file: &str, text: &str) -> Result<Rubric, Problems> {
         for step in section.step {
             let at = Location::new(file, line(step.span().start), None);
             let step = step.into_inner();
+            if let Some(what) = crate::import::line_break(step.id.trim()) {
+                problems.error(at.clone(), crate::import::line_break_message("步骤编号", what));
+            }
             if !step_ids.insert(step.id.trim().to_owned()) {
                 problems.error(at.clone(), format!("步骤编号 {} 重复", step.id));
             }
@@ -189,6 +192,9 @@ pub fn parse(file: &str, text: &str) -> Result<Rubric, Problems> {
     for veto in raw.veto {
         let at = Location::new(file, line(veto.span().start), None);
         let veto = veto.into_inner();
+        if let Some(what) = crate::import::line_break(veto.id.trim()) {
+            problems.error(at.clone(), crate::import::line_break_message("否决项编号", what));
+        }
         if !veto_ids.insert(veto.id.trim().to_uppercase()) {
             problems.error(at.clone(), format!("否决项编号 {} 重复", veto.id));
         }

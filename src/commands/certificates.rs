@@ -641,7 +641,10 @@ fn verify_in_workspace(context: &Context, number: &str, public_key: Option<&Path
 
 /// Reads the `payload` and `signature` of a JSON document; nothing else in it is used.
 fn signed_parts(path: &Path, what: &str, made_by: &str) -> Result<(String, String), Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| io_error(path, &format!("无法读取{what}"), &e))?;
+    let text = crate::import::read_text(path, what)?;
+    if let Some(key) = crate::import::repeated_json_key(&text) {
+        return Err(Error::user(format!("{}: {what}中 {key} 出现了两次（文件被改动过）", path.display())));
+    }
     let value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| Error::user(format!("{}: 不是 {made_by} 输出的{what}（{e}）", path.display())))?;
     let field = |key: &str| -> Result<String, Error> {

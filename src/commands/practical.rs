@@ -619,6 +619,10 @@ fn import_grades(
             problems.error(at(c.examiner), "缺少考评员姓名");
             return Ok(());
         }
+        if let Some(what) = import::line_break(&examiner) {
+            problems.error(at(c.examiner), import::line_break_message("考评员姓名", what));
+            return Ok(());
+        }
         let rubric = &rubrics[&(task.clone(), version.to_string())];
         let key = (exam_no.clone(), task.clone(), examiner);
         let errors_before = problems.errors().count();

@@ -1,5 +1,6 @@
 //! CSV files as exam offices save them: UTF-8, UTF-8 with a BOM (Excel's "CSV UTF-8"),
-//! or GBK/GB18030 (Excel's default "CSV" on a Chinese Windows).
+//! GBK/GB18030 (Excel's default "CSV" on a Chinese Windows), or UTF-16 with a BOM
+//! (Excel's "Unicode text", Windows PowerShell's `>`).
 //!
 //! Guarantees: the encoding is detected (BOM, else valid UTF-8, else GB18030, which is a
 //! superset of GBK) unless the user forces one; a file that is not valid in the forced
@@ -25,7 +26,7 @@ use crate::problem::{Location, Problem, Problems, Severity};
 /// How to decode a text file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum TextEncoding {
-    /// BOM, else UTF-8 if valid, else GBK/GB18030.
+    /// BOM (UTF-8 or UTF-16), else UTF-8 if valid, else GBK/GB18030.
     #[default]
     Auto,
     #[value(name = "utf-8", alias = "utf8")]
@@ -45,6 +46,15 @@ impl FromStr for TextEncoding {
 pub fn decode<'a>(name: &str, bytes: &'a [u8], encoding: TextEncoding) -> Result<Cow<'a, str>, Error> {
     const BOM: &[u8] = b"\xEF\xBB\xBF";
     let bad_row = |valid_up_to: usize| bytes[..valid_up_to].iter().filter(|&&b| b == b'\n').count() + 1;
+    if encoding == TextEncoding::Auto
+        && let Some((utf16, bom)) = encoding_rs::Encoding::for_bom(bytes)
+        && utf16 != encoding_rs::UTF_8
+    {
+        return match utf16.decode_without_bom_handling_and_without_replacement(&bytes[bom..]) {
+            Some(text) => Ok(Cow::Owned(text.into_owned())),
+            None => Err(Error::user(format!("{name}: 文件以 UTF-16 标记开头，但内容不是有效的 UTF-16 文本"))),
+        };
+    }
     match encoding {
         TextEncoding::Auto | TextEncoding::Utf8 => {
             let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
@@ -266,6 +276,10 @@ mod tests {
         let (gbk, _, _) = encoding_rs::GBK.encode(chinese);
         assert_eq!(decode("f", &gbk, TextEncoding::Auto).unwrap(), chinese);
         assert_eq!(decode("f", &gbk, TextEncoding::Gbk).unwrap(), chinese);
+        for (bom, unit) in [(b"\xFF\xFE", u16::to_le_bytes as fn(u16) -> [u8; 2]), (b"\xFE\xFF", u16::to_be_bytes)] {
+            let utf16: Vec<u8> = bom.iter().copied().chain(chinese.encode_utf16().flat_map(unit)).collect();
+            assert_eq!(decode("f", &utf16, TextEncoding::Auto).unwrap(), chinese);
+        }
     }
 
     #[test]

@@ -11,6 +11,12 @@
 //! Text holding a control character (NUL, a stray CR, C1 codes) is refused in every
 //! format, at its cell: such bytes come from corrupt files or copies out of other
 //! systems, print as nothing, and would make two ids that look alike differ.
+//!
+//! A spreadsheet cell keeps what Excel made of it: an error value (`#DIV/0!`) is refused
+//! wherever it is, and [`Record::text`] refuses a date or a TRUE/FALSE cell where text is
+//! wanted rather than turning it into "45000" or "true". [`Record::line`] also refuses a
+//! line break or tab in a field that must be one line (names, ids, schools); the same
+//! check ([`line_break`]) serves command-line text.
 
 mod csv;
 mod toml;
@@ -32,20 +38,25 @@ pub enum Cell {
     Text(String),
     Number(f64),
     Bool(bool),
+    /// A date or time cell, as Excel shows it; never taken as text.
+    Date(String),
+    /// An Excel error value (`#DIV/0!`, `#N/A`), refused wherever it is.
+    Error(String),
     /// A TOML array; spreadsheets write lists as separated text instead.
     List(Vec<Cell>),
 }
 
 impl Cell {
     /// The cell as text: trimmed text, a number as [`format_number`] writes it,
-    /// `true`/`false`; `None` for an empty cell or a list.
+    /// `true`/`false`; `None` for an empty cell, a list, a date or an error value (the
+    /// last two are refused by [`visit_rows`] before anyone reads them).
     pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
         use std::borrow::Cow;
         match self {
             Cell::Text(t) => Some(Cow::Borrowed(t.trim())),
             Cell::Number(x) => Some(Cow::Owned(format_number(*x))),
             Cell::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
-            Cell::Empty | Cell::List(_) => None,
+            Cell::Empty | Cell::List(_) | Cell::Date(_) | Cell::Error(_) => None,
         }
     }
 
@@ -80,6 +91,35 @@ pub fn stray_control(text: &str) -> Option<char> {
     }
     None
 }
+
+/// What is wrong with `text` for a field that must be one line: "换行符" or "制表符".
+pub fn line_break(text: &str) -> Option<&'static str> {
+    text.chars().find_map(|c| match c {
+        '\n' | '\r' => Some("换行符"),
+        '\t' => Some("制表符"),
+        _ => None,
+    })
+}
+
+/// The message for a field `label` holding what [`line_break`] found.
+pub fn line_break_message(label: &str, what: &str) -> String {
+    format!("{label}中有{what}：这一项只能写一行，请删去{what}（常见于从别处复制的内容）后重新保存")
+}
+
+/// Why a spreadsheet cell is refused whatever column it is in (an Excel error value,
+/// a control character), or also any date when `dates` (files with no date columns).
+/// `row` and `column` are as the spreadsheet shows them.
+fn cell_refusal(cell: &Cell, row: usize, column: usize, dates: bool) -> Option<String> {
+    match cell {
+        Cell::Error(value) => {
+            Some(format!("第 {row} 行 {} 列是 Excel 错误值 {value}：请改正公式或改为数值/文字", column_letter(column)))
+        }
+        Cell::Date(_) if dates => Some(format!("第 {row} 行 {} 列{DATE_ADVICE}", column_letter(column))),
+        _ => cell.stray_control().map(control_message),
+    }
+}
+
+const DATE_ADVICE: &str = "是日期单元格：请设为文本格式（选中这一列 → 设置单元格格式 → 文本），重新输入后再导入";
 
 /// What to tell the user about a control character found by [`stray_control`].
 pub fn control_message(c: char) -> String {
@@ -131,7 +171,20 @@ impl Record {
         let field = self.get(key)?;
         match &field.cell {
             Cell::Text(text) => Some(text.trim().to_owned()),
-            Cell::Bool(b) => Some(b.to_string()),
+            Cell::Bool(b) => {
+                problems.error(
+                    field.location.clone(),
+                    format!(
+                        "「{label}」是逻辑值单元格（Excel 显示为 {}）：请把这一列设为「文本」格式，重新输入后再导入",
+                        if *b { "TRUE" } else { "FALSE" }
+                    ),
+                );
+                None
+            }
+            Cell::Date(_) => {
+                problems.error(field.location.clone(), format!("「{label}」{DATE_ADVICE}"));
+                None
+            }
             Cell::Number(_) => {
                 problems.error(
                     field.location.clone(),
@@ -146,8 +199,19 @@ impl Record {
                 problems.error(field.location.clone(), format!("「{label}」应是一段文字，不是列表"));
                 None
             }
-            Cell::Empty => None,
+            Cell::Empty | Cell::Error(_) => None,
         }
+    }
+
+    /// A text field that must be one line (a name, an id, a school): [`Record::text`],
+    /// and a line break or tab in it is refused at its cell.
+    pub fn line(&self, key: &str, label: &str, problems: &mut Problems) -> Option<String> {
+        let text = self.text(key, label, problems)?;
+        if let Some(what) = line_break(&text) {
+            problems.error(self.location_of(key), line_break_message(label, what));
+            return None;
+        }
+        Some(text)
     }
 
     /// The location of `key` if present, else the record's own.
@@ -300,6 +364,82 @@ pub fn load(path: &Path) -> Result<Source, Error> {
     Ok(Source { name: path.display().to_string(), bytes })
 }
 
+/// Reads a whole text file that is not a table (a certificate, a signed list) in any
+/// encoding the CSV reader detects: UTF-8 with or without a BOM, UTF-16 with a BOM
+/// (what Windows PowerShell's `>` writes), GBK. `what` names the file in messages; an
+/// empty file is refused as such.
+pub fn read_text(path: &Path, what: &str) -> Result<String, Error> {
+    let bytes = std::fs::read(path).map_err(|e| crate::error::io_error(path, &format!("无法读取{what}"), &e))?;
+    let name = path.display().to_string();
+    let text = csv::decode(&name, &bytes, TextEncoding::Auto)?;
+    if text.trim().is_empty() {
+        return Err(Error::user(format!("{name}: {what}是空的")));
+    }
+    Ok(text.into_owned())
+}
+
+/// The first key that appears twice in one object of a JSON text (serde_json would keep
+/// the last one silently, so a signed file with a second `payload` glued on would be
+/// read as the forger wishes); `None` when there is none or the text is not JSON
+/// (parsing it reports that).
+pub fn repeated_json_key(text: &str) -> Option<String> {
+    use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+
+    /// Walks any JSON value, recording the first repeated key and stopping there.
+    struct Walk<'a>(&'a mut Option<String>);
+
+    impl<'de> DeserializeSeed<'de> for Walk<'_> {
+        type Value = ();
+        fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Walk<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Walk(&mut *self.0))?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if !seen.insert(key.clone()) {
+                    *self.0 = Some(key);
+                    return Err(de::Error::custom("repeated key"));
+                }
+                map.next_value_seed(Walk(&mut *self.0))?;
+            }
+            Ok(())
+        }
+    }
+
+    let mut found = None;
+    let _ = Walk(&mut found).deserialize(&mut serde_json::Deserializer::from_str(text));
+    found
+}
+
 /// Whether a header row has an exam-number column: how the per-candidate files
 /// (answer sheets, grade entries) pick their sheet in a workbook.
 pub fn has_exam_no_column(cells: &[Cell]) -> bool {
@@ -316,9 +456,10 @@ pub fn visit_rows(
     let importer = importer_for(&source.name)
         .ok_or_else(|| Error::user(format!("{}: 不支持这种文件格式；请使用 .csv 或 .xlsx", source.name)))?;
     importer.rows(source, options, is_header, &mut |row, cells| {
-        if let Some((index, c)) = cells.iter().enumerate().find_map(|(i, cell)| Some((i, cell.stray_control()?))) {
+        let refused = cells.iter().enumerate().find_map(|(i, cell)| Some((i, cell_refusal(cell, row, i, true)?)));
+        if let Some((index, why)) = refused {
             let at = Location::new(&source.name, row, Some(column_letter(index)));
-            return Err(Error::user(format!("{at}: {}", control_message(c))));
+            return Err(Error::user(format!("{at}: {why}")));
         }
         visit(row, cells)
     })
@@ -435,7 +576,9 @@ fn records_from_rows(
             Record { location: Location::new(file, row, None), fields: BTreeMap::new(), extra: Vec::new() };
         for (index, cell) in cells.into_iter().enumerate() {
             let field = Field { cell, location: Location::new(file, row, Some(column_letter(index))) };
-            check_controls(&field, problems);
+            if let Some(why) = cell_refusal(&field.cell, row, index, false) {
+                problems.error(field.location.clone(), why);
+            }
             match columns.get(index).copied().flatten() {
                 Some(key) => {
                     record.fields.insert(key, field);
@@ -468,6 +611,25 @@ mod tests {
         assert_eq!(column_letter(27), "AB");
         assert_eq!(column_letter(701), "ZZ");
         assert_eq!(column_letter(702), "AAA");
+    }
+
+    #[test]
+    fn repeated_json_keys_are_found_at_any_depth() {
+        assert_eq!(
+            repeated_json_key(r#"{"payload": "a", "signature": "s", "payload": "b"}"#).as_deref(),
+            Some("payload")
+        );
+        assert_eq!(repeated_json_key(r#"{"a": [1, {"b": null, "b": true}], "c": 2.5}"#).as_deref(), Some("b"));
+        assert_eq!(repeated_json_key(r#"{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]}"#), None);
+        assert_eq!(repeated_json_key("not json"), None);
+    }
+
+    #[test]
+    fn line_breaks_and_tabs_are_named() {
+        assert_eq!(line_break("张\n三"), Some("换行符"));
+        assert_eq!(line_break("张\r三"), Some("换行符"));
+        assert_eq!(line_break("张\t三"), Some("制表符"));
+        assert_eq!(line_break("张 三"), None);
     }
 
     #[test]

@@ -10,6 +10,9 @@
 //! reads it as empty, which would otherwise surface as a "missing" field. A formula
 //! whose saved result is an empty string cannot be told apart from that, and is
 //! reported the same way; pasting the column as values fixes both.
+//!
+//! Error values (`#DIV/0!`) and date cells reach the checks as [`Cell::Error`] and
+//! [`Cell::Date`], never as text: the checks refuse them (see the `import` module).
 
 use std::io::Cursor;
 
@@ -157,8 +160,8 @@ fn cell_of(data: &Data) -> Cell {
         Data::Int(n) => Cell::Number(*n as f64),
         Data::Float(x) => Cell::Number(*x),
         Data::Bool(b) => Cell::Bool(*b),
-        Data::DateTime(dt) => Cell::Text(dt.to_string()),
-        Data::DateTimeIso(text) | Data::DurationIso(text) => Cell::Text(text.clone()),
-        Data::Error(e) => Cell::Text(format!("#{e:?}")),
+        Data::DateTime(dt) => Cell::Date(dt.to_string()),
+        Data::DateTimeIso(text) | Data::DurationIso(text) => Cell::Date(text.clone()),
+        Data::Error(e) => Cell::Error(e.to_string()),
     }
 }

@@ -87,7 +87,7 @@ fn an_answer_sheet_file_cut_mid_row_is_refused_not_scored() {
 }
 
 #[test]
-fn a_grade_entry_file_with_a_cut_row_or_a_control_character_is_refused() {
+fn a_grade_entry_file_with_a_cut_row_a_control_character_or_a_two_line_examiner_is_refused() {
     use crate::practical::{HEADER, SESSION, drawn, tasks};
     let ws = drawn(1);
     let care = tasks(&ws, "E001")[0].clone();
@@ -99,6 +99,8 @@ fn a_grade_entry_file_with_a_cut_row_or_a_control_character_is_refused() {
     );
     ws.write("nul.csv", format!("{HEADER}E001,{care},甲\u{1}乙,1.1,1,\n"));
     refused(&ws, &["grade", "import", "--session", SESSION, "nul.csv"], &["nul.csv:2:C:", "U+0001"]);
+    ws.write("lines.csv", format!("{HEADER}E001,{care},\"甲\n乙\",1.1,1,\n"));
+    refused(&ws, &["grade", "import", "--session", SESSION, "lines.csv"], &["lines.csv:2:C: 考评员姓名中有换行符"]);
 }
 
 #[test]
@@ -258,4 +260,164 @@ fn an_excel_step_number_that_could_mean_another_step_is_refused() {
     sheet.write_number(1, 4, 40).unwrap();
     book.save(ws.path("grades.xlsx")).unwrap();
     refused(&ws, &["grade", "import", "--session", "X1", "grades.xlsx"], &["grades.xlsx:2:D", "2.10", "文本"]);
+}
+
+/// A workspace with session X1 (no candidates yet), for candidate-list tests.
+fn with_session() -> Workspace {
+    let ws = Workspace::empty();
+    ws.ok(["session", "create", "--id", "X1", "--level", "五级", "--date", "2026-12-05"]);
+    ws
+}
+
+/// Writes a workbook of one sheet: `header`, then rows written by `fill` (0-based rows).
+fn workbook(ws: &Workspace, name: &str, header: &[&str], fill: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (column, text) in header.iter().enumerate() {
+        sheet.write_string(0, column as u16, *text).unwrap();
+    }
+    fill(sheet);
+    book.save(ws.path(name)).unwrap();
+}
+
+#[test]
+fn excel_error_boolean_and_date_cells_are_not_taken_as_text() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Formula};
+    let ws = with_session();
+    workbook(&ws, "c.xlsx", &["准考证号", "姓名", "身份证号", "培训机构"], |sheet| {
+        for (row, exam_no) in ["E001", "E002", "E003"].iter().enumerate() {
+            let row = row as u32 + 1;
+            sheet.write_string(row, 0, *exam_no).unwrap();
+            sheet.write_string(row, 1, format!("考生{row}")).unwrap();
+            sheet.write_string(row, 2, crate::support::valid_id(row as usize)).unwrap();
+            sheet.write_string(row, 3, "阳光培训").unwrap();
+        }
+        sheet.write_formula(1, 1, Formula::new("=1/0").set_result("#DIV/0!")).unwrap();
+        sheet.write_boolean(2, 3, true).unwrap();
+        let date = ExcelDateTime::from_ymd(2023, 2, 20).unwrap();
+        sheet.write_datetime_with_format(3, 1, &date, &Format::new().set_num_format("yyyy-mm-dd")).unwrap();
+    });
+    let stderr = refused(
+        &ws,
+        &["candidates", "import", "--session", "X1", "c.xlsx"],
+        &[
+            "c.xlsx:2:B: 第 2 行 B 列是 Excel 错误值 #DIV/0!：请改正公式或改为数值/文字",
+            "c.xlsx:3:D: 「培训机构」是逻辑值单元格",
+            "c.xlsx:4:B: 「姓名」是日期单元格：请设为文本格式",
+        ],
+    );
+    assert!(!stderr.contains("Div0") && !stderr.contains("45000") && !stderr.contains("姓名是空的"), "{stderr}");
+    assert_eq!(ws.json(["candidates", "list", "--session", "X1"])["candidates"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn an_excel_error_is_refused_in_any_column_and_true_stays_a_judge_answer() {
+    use rust_xlsxwriter::Formula;
+    let ws = Workspace::empty();
+    let header = ["id", "domain", "kind", "levels", "difficulty", "stem", "answer", "备注"];
+    let row = ["J-1", "safety", "judge", "五级", "easy", "测试：婴儿睡觉时应仰卧。"];
+    let write = |sheet: &mut rust_xlsxwriter::Worksheet| {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(1, c as u16, *v).unwrap();
+        }
+        sheet.write_boolean(1, 6, true).unwrap();
+    };
+    workbook(&ws, "error.xlsx", &header, |sheet| {
+        write(sheet);
+        sheet.write_formula(1, 7, Formula::new("=NA()").set_result("#N/A")).unwrap();
+    });
+    refused(&ws, &["bank", "import", "error.xlsx"], &["error.xlsx:2:H: 第 2 行 H 列是 Excel 错误值 #N/A"]);
+    workbook(&ws, "stem.xlsx", &header, |sheet| {
+        write(sheet);
+        sheet.write_boolean(1, 5, false).unwrap();
+    });
+    refused(&ws, &["bank", "import", "stem.xlsx"], &["stem.xlsx:2:F: 「题干」是逻辑值单元格（Excel 显示为 FALSE）"]);
+    workbook(&ws, "good.xlsx", &header, write);
+    ws.ok(["bank", "import", "good.xlsx"]);
+    assert_eq!(ws.json(["bank", "show", "J-1"])["answer"], "对");
+}
+
+#[test]
+fn a_line_break_or_tab_in_a_one_line_field_is_refused_at_its_cell() {
+    let ws = with_session();
+    let (id1, id2) = (crate::support::valid_id(1), crate::support::valid_id(2));
+    ws.write(
+        "c.csv",
+        format!("准考证号,姓名,身份证号,培训机构\nE001,\"张\n三\",{id1},甲\nE002,李四,{id2},阳光\t培训\n"),
+    );
+    refused(
+        &ws,
+        &["candidates", "import", "--session", "X1", "c.csv"],
+        &["c.csv:2:B: 姓名中有换行符", "c.csv:3:D: 培训机构中有制表符"],
+    );
+    workbook(&ws, "c.xlsx", &["准考证号", "姓名", "身份证号"], |sheet| {
+        sheet.write_string(1, 0, "E0\n01").unwrap();
+        sheet.write_string(1, 1, "张三").unwrap();
+        sheet.write_string(1, 2, &id1).unwrap();
+    });
+    refused(&ws, &["candidates", "import", "--session", "X1", "c.xlsx"], &["c.xlsx:2:A: 准考证号中有换行符"]);
+    // TOML ids too; a stem keeps its line breaks.
+    let toml = SMALL_TOML.replacen("id = \"T-0001\"", "id = \"T-00\\n01\"", 1);
+    assert_ne!(toml, SMALL_TOML);
+    let stderr = refused(&ws, &import(&ws, "bank.toml", toml), &["bank.toml:", "id: 编号中有换行符"]);
+    assert!(!stderr.contains("题干"), "{stderr}");
+    let multi_line_stem = SMALL_TOML.replacen("stem = \"", "stem = \"第一行\\n", 1);
+    ws.ok(import(&ws, "bank.toml", multi_line_stem));
+}
+
+#[test]
+fn control_characters_in_command_line_text_are_refused_naming_the_flag() {
+    let ws = with_session();
+    ws.write("c.csv", format!("准考证号,姓名,身份证号\nE001,张三,{}\n", crate::support::valid_id(1)));
+    ws.ok(["candidates", "import", "--session", "X1", "c.csv"]);
+    let update = ["candidates", "update", "--session", "X1", "--exam-no", "E001"];
+    let with = |extra: &[&str]| -> Vec<String> { update.iter().chain(extra).map(|s| s.to_string()).collect() };
+    refused(&ws, &with(&["--name", "张\n三", "--reason", "更正"]), &["参数 --name <TEXT> 中有换行符"]);
+    refused(&ws, &with(&["--school", "阳光\t培训", "--reason", "更正"]), &["参数 --school <TEXT> 中有制表符"]);
+    refused(&ws, &with(&["--name", "张三丰", "--reason", "更\u{7}正"]), &["参数 --reason <TEXT>", "U+0007"]);
+    refused(&ws, &with(&["--id-number", "1\u{1}", "--reason", "更正"]), &["参数 --id-number", "U+0001"]);
+    let create = ["session", "create", "--id", "X2", "--level", "五级", "--date", "2026-12-05"];
+    let site: Vec<&str> = create.iter().copied().chain(["--site", "一号\n考点"]).collect();
+    refused(&ws, &site, &["参数 --site <TEXT> 中有换行符"]);
+    let name: Vec<&str> = create.iter().copied().chain(["--name", "十二月\u{1b}批"]).collect();
+    refused(&ws, &name, &["参数 --name <TEXT>", "U+001B"]);
+    // A reason may run over several lines.
+    ws.ok(with(&["--name", "张三丰", "--reason", "身份证复印件\n与名单不符"]));
+}
+
+#[test]
+fn verify_reads_files_with_a_bom_or_in_utf16_and_refuses_empty_or_doubled_ones() {
+    use crate::trust::{S1, cycle};
+    let ws = cycle();
+    let issued = ws.json(["certificates", "issue", "--session", S1]);
+    let number = issued["certificates"][0]["number"].as_str().unwrap().to_owned();
+    let file = ws.ok(["--json", "certificates", "show", &number]).stdout;
+    ws.ok(["certificates", "revocations", "--out", "rl.json"]);
+    let list = std::fs::read_to_string(ws.path("rl.json")).unwrap();
+    let utf16 = |text: &str, bom: [u8; 2], unit: fn(u16) -> [u8; 2]| -> Vec<u8> {
+        bom.into_iter().chain(text.encode_utf16().flat_map(unit)).collect()
+    };
+    let verify =
+        ["verify", "--file", "cert.json", "--public-key", "keys/signing-key.pub.pem", "--revocations", "rl.json"];
+    for (cert, revocations) in [
+        (
+            [b"\xEF\xBB\xBF".as_slice(), file.as_bytes()].concat(),
+            [b"\xEF\xBB\xBF".as_slice(), list.as_bytes()].concat(),
+        ),
+        (utf16(&file, [0xFF, 0xFE], u16::to_le_bytes), utf16(&list, [0xFE, 0xFF], u16::to_be_bytes)),
+    ] {
+        ws.write("cert.json", cert);
+        ws.write("rl.json", revocations);
+        assert_eq!(ws.json(verify)["valid"], true);
+    }
+    ws.write("rl.json", list.as_bytes());
+    ws.write("cert.json", "");
+    refused(&ws, &verify, &["cert.json: 证书文件是空的"]);
+    let value: serde_json::Value = serde_json::from_str(&file).unwrap();
+    let doubled = file.trim_end().trim_end_matches('}').to_owned() + &format!(", \"payload\": {}}}", value["payload"]);
+    ws.write("cert.json", doubled);
+    refused(&ws, &verify, &["cert.json: 证书文件中 payload 出现了两次"]);
+    ws.write("cert.json", file.as_bytes());
+    ws.write("rl.json", "\u{feff}");
+    refused(&ws, &verify, &["rl.json: 撤销名单是空的"]);
 }
