@@ -97,7 +97,9 @@ certify certificates render "$number" --out "$work/certificate.html"
 
 step "12. 导出合格名单（Excel 两张表：合格名单、汇总；每个培训机构一份 CSV）"
 certify export pass-list --session "$session" --out "$work/合格名单.xlsx"
-certify export pass-list --session "$session" --school "阳光职业技能培训学校" --out "$work/阳光职业技能培训学校-合格名单.csv"
+tail -n +2 "$here/candidates.csv" | cut -d, -f4 | sort -u | while read -r school; do
+    certify export pass-list --session "$session" --school "$school" --out "$work/$school-合格名单.csv"
+done
 
 
 step "12a. 补考：只有一部分合格的考生，另一部分在保留期内沿用"
