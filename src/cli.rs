@@ -820,6 +820,25 @@ pub enum BankCommand {
     Retire(BankRetireArgs),
     /// 恢复已停用的试题
     Restore(BankRestoreArgs),
+    /// 命题质量检查：答案最长、题干字眼重现、否定未加重、解析与答案不符、近似重复等；
+    /// 不写路径时检查工作区的在用试题，写路径时检查导入前的试题文件
+    Lint(BankLintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BankLintArgs {
+    /// 要检查的试题文件或文件夹（.toml / .csv / .xlsx）；不写则检查工作区题库
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// 单选题“答案是唯一最长选项”的比例超过此值时以退出码 1 结束
+    #[arg(long, default_value_t = 0.30, value_name = "RATE")]
+    pub max_longest_key_rate: f64,
+    /// 有提示的试题数超过此值时以退出码 1 结束（默认不限）
+    #[arg(long, value_name = "N")]
+    pub max_flagged: Option<usize>,
+    /// CSV 文件编码：auto 自动识别（BOM / UTF-8 / GBK），或指定 utf-8、gbk
+    #[arg(long, default_value = "auto", value_name = "ENCODING")]
+    pub encoding: TextEncoding,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,7 @@ pub mod db;
 pub mod error;
 pub mod idcard;
 pub mod import;
+pub mod lint;
 pub mod operations;
 pub mod output;
 pub mod practical;

@@ -7,11 +7,12 @@ use serde_json::json;
 
 use super::Context;
 use crate::bank::{self, BankView, Change, ITEM_SCHEMA, Item, ItemState};
-use crate::cli::{BankCommand, BankExportArgs, BankImportArgs, BankListArgs, BankShowArgs};
+use crate::cli::{BankCommand, BankExportArgs, BankImportArgs, BankLintArgs, BankListArgs, BankShowArgs};
 use crate::clock;
 use crate::db::{BankRead, Db, ItemFilter, StoredItem};
 use crate::error::Error;
 use crate::import::{self, ReadOptions, Source, TextEncoding};
+use crate::lint;
 use crate::output::{align_right, note, progress, table, truncate};
 use crate::problem::Problems;
 use crate::spreadsheet::{self, Sheet, TableFormat, Value};
@@ -26,6 +27,7 @@ pub fn run(context: &Context, command: &BankCommand) -> Result<(), Error> {
         BankCommand::Export(args) => export(context, args),
         BankCommand::Retire(args) => set_retired(context, &args.ids, true, args.reason.as_deref()),
         BankCommand::Restore(args) => set_retired(context, &args.ids, false, None),
+        BankCommand::Lint(args) => lint_command(context, args),
     }
 }
 
@@ -63,6 +65,9 @@ pub struct ImportReport {
     pub dry_run: bool,
     pub files: Vec<FileReport>,
     pub warnings: Vec<String>,
+    /// The items read (valid ones), for the lint summary after an import.
+    #[serde(skip)]
+    pub items: Vec<Item>,
 }
 
 /// Reads, checks and stores items from `sources` in one transaction. Any error: nothing
@@ -169,6 +174,7 @@ pub fn import_sources(db: &mut Db, sources: &[Source], options: ImportOptions) -
         tx.commit()?;
     }
     report.files = files.into_values().collect();
+    report.items = items.into_iter().map(|(item, _)| item).collect();
     for file in &report.files {
         report.added += file.added;
         report.new_versions += file.new_versions;
@@ -195,6 +201,10 @@ fn import_command(context: &Context, args: &BankImportArgs) -> Result<(), Error>
     }
     if report.warnings.len() > WARNING_CAP {
         note(format!("提醒：……另有 {} 条提醒未列出", report.warnings.len() - WARNING_CAP));
+    }
+    if !report.items.is_empty() {
+        // Not blocking: the items are imported; the summary says what to look at.
+        note(lint::one_line(&lint::lint(&report.items)));
     }
 
     let out = context.out;
@@ -604,4 +614,103 @@ fn set_retired(context: &Context, ids: &[String], retired: bool, reason: Option<
         out.line(format!("原本就{}：{}", if retired { "是停用状态" } else { "在用" }, already.join("、")))?;
     }
     Ok(())
+}
+
+/// The items of bank files, read and checked as `bank import --dry-run` reads them,
+/// against an empty bank (nothing is opened or created).
+fn items_of_files(args: &BankLintArgs) -> Result<Vec<Item>, Error> {
+    let paths = import::expand_paths(&args.paths)?;
+    let sources = paths.iter().map(|p| import::load(p)).collect::<Result<Vec<_>, _>>()?;
+    let mut problems = Problems::default();
+    let records = import::read_all(&sources, &ITEM_SCHEMA, ReadOptions { encoding: args.encoding }, &mut problems)?;
+    let mut items = Vec::with_capacity(records.len());
+    for record in &records {
+        if let Some(item) = bank::item_from_record(record, &mut problems) {
+            items.push((item, record.location.clone()));
+        }
+    }
+    let (ids, stems) = (HashSet::new(), HashMap::new());
+    bank::check_batch(&records, &items, &BankView { ids: &ids, stems: &stems }, &mut problems);
+    if problems.has_errors() {
+        return Err(Error::Invalid(problems.into_errors()));
+    }
+    Ok(items.into_iter().map(|(item, _)| item).collect())
+}
+
+fn lint_command(context: &Context, args: &BankLintArgs) -> Result<(), Error> {
+    if !(0.0..=1.0).contains(&args.max_longest_key_rate) {
+        return Err(Error::user("--max-longest-key-rate 应是 0 到 1 之间的小数，例如 0.30"));
+    }
+    let items = if args.paths.is_empty() {
+        let db = context.existing()?;
+        let active = db.list_items(&ItemFilter { retired: Some(false), ..ItemFilter::default() })?;
+        active.into_iter().map(|s| s.item).collect()
+    } else {
+        items_of_files(args)?
+    };
+    let report = lint::lint(&items);
+    let summary = &report.summary;
+    let out = context.out;
+    out.json(&report)?;
+
+    if !report.items.is_empty() {
+        let mut t = table(["编号", "题型", "提示"]);
+        for flagged in &report.items {
+            let kind = Kind::parse(flagged.kind).map(|k| k.label()).unwrap_or(flagged.kind);
+            let flags: Vec<String> =
+                flagged.flags.iter().map(|f| format!("{}（{}）：{}", lint::label(f.code), f.code, f.reason)).collect();
+            t.add_row([flagged.id.clone(), kind.to_owned(), flags.join("\n")]);
+        }
+        crate::output::wrap_columns(&mut t, &[2]);
+        out.table(&t)?;
+        out.line("")?;
+    }
+    out.line(format!("检查 {} 题，{} 题有提示", summary.checked, summary.flagged))?;
+    if !summary.counts.is_empty() {
+        let mut t = table(["提示", "代码", "题数"]);
+        for (code, n) in &summary.counts {
+            t.add_row([lint::label(code).to_owned(), (*code).to_owned(), n.to_string()]);
+        }
+        align_right(&mut t, &[2]);
+        out.table(&t)?;
+    }
+    let mut t = table(["题型", "题数", "答案为唯一最长选项", "比例", "随机应有"]);
+    for (kind, figures) in [(Kind::Single, &summary.single), (Kind::Multiple, &summary.multiple)] {
+        t.add_row([
+            kind.label().to_owned(),
+            figures.items.to_string(),
+            figures.longest_is_key.to_string(),
+            format!("{:.1}%", figures.rate * 100.0),
+            format!("{:.1}%", figures.chance * 100.0),
+        ]);
+    }
+    align_right(&mut t, &[1, 2, 3, 4]);
+    out.table(&t)?;
+    if summary.multiple.items > 0 {
+        out.line(format!(
+            "多选题：正确选项平均宽 {:.1}，其余选项平均宽 {:.1}{}",
+            summary.multiple_key_mean_width,
+            summary.multiple_other_mean_width,
+            if summary.multiple_key_longer { "；正确选项整体偏长（multi-key-longer）" } else { "" }
+        ))?;
+    }
+
+    let mut exceeded = Vec::new();
+    if summary.single.items > 0 && summary.single.rate > args.max_longest_key_rate {
+        exceeded.push(format!(
+            "单选题答案为唯一最长选项的比例 {:.1}% 超过 --max-longest-key-rate {:.1}%",
+            summary.single.rate * 100.0,
+            args.max_longest_key_rate * 100.0
+        ));
+    }
+    if let Some(max) = args.max_flagged
+        && summary.flagged > max
+    {
+        exceeded.push(format!("有提示的试题 {} 题超过 --max-flagged {max}", summary.flagged));
+    }
+    if exceeded.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Reported(format!("命题检查未通过：{}", exceeded.join("；"))))
+    }
 }

@@ -12,6 +12,7 @@ mod bank_queries;
 mod bundled_bank;
 mod certificates;
 mod documents;
+mod lint;
 mod messages;
 mod operations;
 mod papers;

@@ -1,0 +1,856 @@
+//! `bank lint`: item-writing checks that catch items a test-wise candidate can answer
+//! without the knowledge, and items whose parts contradict each other.
+//!
+//! Each check flags an item with a code and a Chinese reason. What each code means:
+//! - `longest-key`: a single-choice item whose key is the one longest option (display
+//!   width, `unicode-width`; ties are not flagged). `key-much-longer`: in addition, the
+//!   key is at least [`KEY_MUCH_LONGER`] × the next longest option.
+//! - `multi-key-longer`: a multiple-choice item whose key options are on average at
+//!   least [`MULTI_KEY_LONGER`] × as wide as its other options.
+//! - `echo`: a stem word (a bigram of CJK characters, other than the function and
+//!   question words of [`FUNCTION_WORDS`]) appears in a key option and in no other option.
+//! - `all-of-the-above`: an option is 以上都是 / 以上都对 / 以上均是 / 以上都不对 /
+//!   以上都不是 / 以上均不是 / 以上均正确 / all of the above / none of the above.
+//! - `negative-unmarked`: a choice-item stem asks a negative question (不正确, 不恰当,
+//!   错误的, 不妥, 不应, 不宜, 不属于, 不包括, 不需要, 不可以) and the negation is not
+//!   emphasised. The marking rule: an occurrence is marked when it lies inside a `**…**`
+//!   span (`**不正确**` or `**不**正确`) or inside 「」 (`「不正确」`). Judge stems are
+//!   statements, not questions, and are not checked.
+//! - `explanation-quotes-distractor`: the explanation resembles a non-key option more
+//!   than every key option: the longest common substring with that option is at least
+//!   [`MIN_COMMON`] characters and longer than with any key option, while the share of its
+//!   character bigrams found in the explanation is no smaller than any key option's (an
+//!   explanation that refutes a distractor quotes a few of its words), or (for short
+//!   options) at least half the option's character bigrams occur in the explanation, more
+//!   than for any key option, while no key option shares [`MIN_COMMON`] characters. This
+//!   is what a key letter left behind after the options were reordered looks like.
+//!   Spaces and punctuation are ignored.
+//! - `source-standard-only`: `source` is empty; or it is only
+//!   《保育师国家职业技能标准（2021年版）》 while the stem contains a quantity (digits or
+//!   一…十/两/半 followed by a unit such as 分钟, ℃, 月, 岁, %, 次, 厘米): the standard
+//!   names competences, not figures, so a figure needs the guideline it comes from.
+//! - `difficulty-vs-facility`: the stated difficulty contradicts a calibrated facility:
+//!   易 with facility < [`EASY_MIN_FACILITY`], or 难 with facility > [`HARD_MAX_FACILITY`].
+//!   Items without a facility are not checked.
+//! - `near-duplicate`: two stems whose character 3-gram sets (letters and digits only)
+//!   have Jaccard similarity ≥ [`NEAR_DUPLICATE`] and that are not enemies of each other.
+//!   Each pair is flagged once, on the item that comes later in the input.
+//!
+//! Guarantees: the checks are deterministic, look only at the items given (no I/O), and
+//! a flag always names what triggered it. The summary gives the counts per code, and per
+//! choice kind the share of items whose single longest option is a key option against
+//! the share expected by chance (number of key options / number of options, averaged).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
+
+use crate::bank::Item;
+use crate::vocabulary::{Difficulty, Kind};
+
+/// `key-much-longer`: key width ≥ this × the next longest option.
+pub const KEY_MUCH_LONGER: f64 = 1.3;
+/// `multi-key-longer`: mean key-option width ≥ this × mean other-option width.
+pub const MULTI_KEY_LONGER: f64 = 1.2;
+/// `explanation-quotes-distractor`: shortest common substring that counts.
+pub const MIN_COMMON: usize = 4;
+/// `difficulty-vs-facility`: an easy item should be answered right by at least this share.
+pub const EASY_MIN_FACILITY: f64 = 0.5;
+/// `difficulty-vs-facility`: a hard item should be answered right by at most this share.
+pub const HARD_MAX_FACILITY: f64 = 0.85;
+/// `near-duplicate`: Jaccard similarity of stem 3-grams.
+pub const NEAR_DUPLICATE: f64 = 0.6;
+
+/// The standard that names competences but no figures.
+pub const STANDARD: &str = "《保育师国家职业技能标准（2021年版）》";
+
+/// Stem bigrams that are question wording or function words, never an echo.
+pub const FUNCTION_WORDS: &[&str] = &[
+    "下列", "以下", "哪些", "哪个", "哪项", "哪种", "什么", "正确", "错误", "说法", "做法", "描述", "表述", "不正",
+    "属于", "包括", "应该", "应当", "可以", "不能", "不是", "是否", "选项", "其中", "关于", "对于", "进行", "一个",
+    "一种", "这个", "这种", "如何", "为了", "因为", "所以", "如果", "时候", "的是", "是指", "主要", "以上", "恰当",
+    "合适", "适宜", "需要", "应是", "一般", "通常", "保育", "育师", "测试", "试题", "题目", "确的", "误的", "当的",
+];
+
+/// Options that let a candidate answer by elimination.
+const ALL_OF_THE_ABOVE: &[&str] = &[
+    "以上都是",
+    "以上都对",
+    "以上均是",
+    "以上均对",
+    "以上均正确",
+    "以上都正确",
+    "以上都不对",
+    "以上都不是",
+    "以上均不是",
+    "以上均不对",
+    "all of the above",
+    "none of the above",
+];
+
+/// Negative question words that must be emphasised.
+const NEGATIONS: &[&str] =
+    &["不正确", "不恰当", "错误的", "不妥", "不应", "不宜", "不属于", "不包括", "不需要", "不可以"];
+
+/// Units that make a number in a stem a figure.
+const UNITS: &[&str] = &[
+    "分钟", "小时", "℃", "°C", "度", "月", "周", "天", "岁", "%", "％", "次", "厘米", "毫米", "米", "cm", "毫升", "ml",
+    "mL", "克", "千克", "g", "kg", "秒",
+];
+
+/// Every code, with its Chinese name, in the order of the module header.
+pub const CODES: &[(&str, &str)] = &[
+    ("longest-key", "答案是唯一最长的选项"),
+    ("key-much-longer", "答案明显长于其他选项"),
+    ("multi-key-longer", "多选题正确选项偏长"),
+    ("echo", "题干字眼只在答案中重现"),
+    ("all-of-the-above", "以上都是/以上都不是"),
+    ("negative-unmarked", "否定问法未加重"),
+    ("explanation-quotes-distractor", "解析与非答案选项吻合"),
+    ("source-standard-only", "出处缺失或不足"),
+    ("difficulty-vs-facility", "难度与实测难度系数矛盾"),
+    ("near-duplicate", "题干近似重复"),
+];
+
+/// The Chinese name of a flag code (the code itself if unknown).
+pub fn label(code: &str) -> &str {
+    CODES.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or(code)
+}
+
+/// One flag on one item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Flag {
+    pub code: &'static str,
+    pub reason: String,
+}
+
+/// The flags of one item (only items with at least one flag are reported).
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemFlags {
+    pub id: String,
+    pub kind: &'static str,
+    pub flags: Vec<Flag>,
+}
+
+/// Longest-option figures for one choice kind.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LongestKey {
+    /// Items of this kind with at least two options.
+    pub items: usize,
+    /// Items whose single longest option is a key option.
+    pub longest_is_key: usize,
+    /// `longest_is_key / items` (0 when there are no items).
+    pub rate: f64,
+    /// The rate expected by chance: key options / options, averaged over the items.
+    pub chance: f64,
+}
+
+/// The figures of a lint run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Items checked.
+    pub checked: usize,
+    /// Items with at least one flag.
+    pub flagged: usize,
+    /// Flag code → items flagged with it.
+    pub counts: BTreeMap<&'static str, usize>,
+    pub single: LongestKey,
+    pub multiple: LongestKey,
+    /// Multiple choice, pooled over the items: mean width of key options and of the others.
+    pub multiple_key_mean_width: f64,
+    pub multiple_other_mean_width: f64,
+    /// Pooled key-option mean width ≥ [`MULTI_KEY_LONGER`] × the others' (`multi-key-longer`
+    /// for the bank as a whole).
+    pub multiple_key_longer: bool,
+}
+
+/// The result of a lint run: the summary and the flagged items, in input order.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub summary: Summary,
+    pub items: Vec<ItemFlags>,
+}
+
+/// The key options' indexes of a choice item (letters `A`… in the canonical answer).
+fn key_indexes(item: &Item) -> Vec<usize> {
+    if item.kind == Kind::Judge {
+        return Vec::new();
+    }
+    item.answer
+        .chars()
+        .filter(char::is_ascii_uppercase)
+        .map(|c| (c as u8 - b'A') as usize)
+        .filter(|&i| i < item.options.len())
+        .collect()
+}
+
+fn letter(index: usize) -> char {
+    (b'A' + index as u8) as char
+}
+
+fn width(text: &str) -> usize {
+    UnicodeWidthStr::width(text)
+}
+
+/// The index of the single widest option, if one is strictly wider than all others.
+fn single_longest(options: &[String]) -> Option<usize> {
+    let widths: Vec<usize> = options.iter().map(|o| width(o)).collect();
+    let max = *widths.iter().max()?;
+    let mut at = widths.iter().enumerate().filter(|(_, w)| **w == max).map(|(i, _)| i);
+    let first = at.next()?;
+    if at.next().is_some() { None } else { Some(first) }
+}
+
+/// `longest-key`, `key-much-longer` (single) and `multi-key-longer` (multiple).
+pub fn check_lengths(item: &Item) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    let keys = key_indexes(item);
+    if item.options.len() < 2 || keys.is_empty() {
+        return flags;
+    }
+    match item.kind {
+        Kind::Single => {
+            let key = keys[0];
+            if single_longest(&item.options) == Some(key) {
+                let key_width = width(&item.options[key]);
+                let next = item
+                    .options
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != key)
+                    .map(|(_, o)| width(o))
+                    .max()
+                    .unwrap_or(0);
+                flags.push(Flag {
+                    code: "longest-key",
+                    reason: format!("答案 {} 是最长的选项（宽 {key_width}，其次 {next}）", letter(key)),
+                });
+                if key_width as f64 >= KEY_MUCH_LONGER * next as f64 {
+                    flags.push(Flag {
+                        code: "key-much-longer",
+                        reason: format!(
+                            "答案 {} 比其次最长的选项长 {:.0}% 以上，考生凭长度即可猜中",
+                            letter(key),
+                            (KEY_MUCH_LONGER - 1.0) * 100.0
+                        ),
+                    });
+                }
+            }
+        }
+        Kind::Multiple => {
+            let (key_mean, other_mean) = mean_widths(item, &keys);
+            if let (Some(k), Some(o)) = (key_mean, other_mean)
+                && k >= MULTI_KEY_LONGER * o
+            {
+                flags.push(Flag {
+                    code: "multi-key-longer",
+                    reason: format!("正确选项平均宽 {k:.1}，其余选项平均宽 {o:.1}，正确选项明显更长"),
+                });
+            }
+        }
+        Kind::Judge => {}
+    }
+    flags
+}
+
+/// Mean width of the key options and of the other options.
+fn mean_widths(item: &Item, keys: &[usize]) -> (Option<f64>, Option<f64>) {
+    let mean = |ws: Vec<usize>| (!ws.is_empty()).then(|| ws.iter().sum::<usize>() as f64 / ws.len() as f64);
+    let (mut k, mut o) = (Vec::new(), Vec::new());
+    for (i, option) in item.options.iter().enumerate() {
+        if keys.contains(&i) { k.push(width(option)) } else { o.push(width(option)) }
+    }
+    (mean(k), mean(o))
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
+}
+
+/// The CJK bigrams of a text (within runs of CJK characters), in order, without repeats.
+fn cjk_bigrams(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    for pair in chars.windows(2) {
+        if is_cjk(pair[0]) && is_cjk(pair[1]) {
+            let word: String = pair.iter().collect();
+            if !out.contains(&word) {
+                out.push(word);
+            }
+        }
+    }
+    out
+}
+
+/// `echo`: stem words found in a key option and in no other option.
+pub fn check_echo(item: &Item) -> Vec<Flag> {
+    let keys = key_indexes(item);
+    if keys.is_empty() || keys.len() == item.options.len() {
+        return Vec::new();
+    }
+    let words: Vec<String> = cjk_bigrams(&item.stem)
+        .into_iter()
+        .filter(|w| !FUNCTION_WORDS.contains(&w.as_str()))
+        .filter(|w| {
+            let in_key = keys.iter().any(|&k| item.options[k].contains(w.as_str()));
+            let in_other = item.options.iter().enumerate().any(|(i, o)| !keys.contains(&i) && o.contains(w.as_str()));
+            in_key && !in_other
+        })
+        .collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let shown: Vec<String> = words.iter().take(3).map(|w| format!("「{w}」")).collect();
+    vec![Flag {
+        code: "echo", reason: format!("题干中的{}只出现在正确选项里，考生可凭字面对应猜中", shown.join(""))
+    }]
+}
+
+/// `all-of-the-above`.
+pub fn check_all_of_the_above(item: &Item) -> Vec<Flag> {
+    for (i, option) in item.options.iter().enumerate() {
+        let lower = option.to_lowercase();
+        let compact: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+        if let Some(phrase) =
+            ALL_OF_THE_ABOVE.iter().find(|p| compact.contains(&p.replace(' ', "")) || lower.contains(**p))
+        {
+            return vec![Flag {
+                code: "all-of-the-above",
+                reason: format!("选项 {} 是「{phrase}」一类的选项，考生可凭排除法作答", letter(i)),
+            }];
+        }
+    }
+    Vec::new()
+}
+
+/// Byte ranges of the text inside `**…**` pairs and inside 「」.
+fn marked_spans(stem: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let stars: Vec<usize> = stem.match_indices("**").map(|(i, _)| i).collect();
+    for pair in stars.chunks(2) {
+        if let [open, close] = pair {
+            spans.push((open + 2, *close));
+        }
+    }
+    let mut from = 0;
+    while let Some(open) = stem[from..].find('「').map(|i| i + from) {
+        let inner = open + '「'.len_utf8();
+        match stem[inner..].find('」') {
+            Some(close) => {
+                spans.push((inner, inner + close));
+                from = inner + close;
+            }
+            None => break,
+        }
+    }
+    spans
+}
+
+/// `negative-unmarked` (choice items only).
+pub fn check_negative(item: &Item) -> Vec<Flag> {
+    if item.kind == Kind::Judge {
+        return Vec::new();
+    }
+    let spans = marked_spans(&item.stem);
+    // A `**` may split the word (`**不**正确`): match on the stem with the stars removed,
+    // mapping positions back.
+    let mut plain = String::new();
+    let mut origin: Vec<usize> = Vec::new();
+    let mut rest = item.stem.as_str();
+    let mut offset = 0;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("**") {
+            rest = &rest[2..];
+            offset += 2;
+            continue;
+        }
+        plain.push(c);
+        origin.extend(std::iter::repeat_n(offset, c.len_utf8()));
+        rest = &rest[c.len_utf8()..];
+        offset += c.len_utf8();
+    }
+    let marked_at = |byte: usize| spans.iter().any(|&(s, e)| s <= byte && byte < e);
+    let mut unmarked: Vec<&str> = Vec::new();
+    for word in NEGATIONS {
+        for (at, _) in plain.match_indices(word) {
+            // Marked when the first character of the word is inside a marked span.
+            if !marked_at(origin[at]) && !unmarked.contains(word) {
+                unmarked.push(word);
+            }
+        }
+    }
+    if unmarked.is_empty() {
+        return Vec::new();
+    }
+    vec![Flag {
+        code: "negative-unmarked",
+        reason: format!(
+            "题干问的是否定（{}）却没有加重提示；请写成 **{}** 或「{}」",
+            unmarked.join("、"),
+            unmarked[0],
+            unmarked[0]
+        ),
+    }]
+}
+
+/// Letters, digits and a few unit signs: what the similarity checks compare.
+fn comparable(text: &str) -> Vec<char> {
+    text.chars().filter(|c| c.is_alphanumeric() || matches!(c, '℃' | '%' | '％')).flat_map(char::to_lowercase).collect()
+}
+
+/// Length of the longest common substring, in characters.
+fn longest_common(a: &[char], b: &[char]) -> usize {
+    let mut best = 0;
+    let mut previous = vec![0usize; b.len() + 1];
+    for &x in a {
+        let mut current = vec![0usize; b.len() + 1];
+        for (j, &y) in b.iter().enumerate() {
+            if x == y {
+                current[j + 1] = previous[j] + 1;
+                best = best.max(current[j + 1]);
+            }
+        }
+        previous = current;
+    }
+    best
+}
+
+/// Share of the option's character bigrams that occur in the explanation.
+fn bigram_share(option: &[char], explanation: &HashSet<(char, char)>) -> f64 {
+    let grams: HashSet<(char, char)> = option.windows(2).map(|w| (w[0], w[1])).collect();
+    if grams.is_empty() {
+        return 0.0;
+    }
+    grams.iter().filter(|g| explanation.contains(g)).count() as f64 / grams.len() as f64
+}
+
+/// `explanation-quotes-distractor`.
+pub fn check_explanation(item: &Item) -> Vec<Flag> {
+    let keys = key_indexes(item);
+    let explanation = comparable(&item.explanation);
+    if keys.is_empty() || explanation.len() < 2 {
+        return Vec::new();
+    }
+    let grams: HashSet<(char, char)> = explanation.windows(2).map(|w| (w[0], w[1])).collect();
+    let scores: Vec<(usize, f64)> = item
+        .options
+        .iter()
+        .map(|o| {
+            let o = comparable(o);
+            (longest_common(&o, &explanation), bigram_share(&o, &grams))
+        })
+        .collect();
+    let key_common = keys.iter().map(|&k| scores[k].0).max().unwrap_or(0);
+    let key_share = keys.iter().map(|&k| scores[k].1).fold(0.0, f64::max);
+    for (i, &(common, share)) in scores.iter().enumerate() {
+        if keys.contains(&i) {
+            continue;
+        }
+        // The bigram share must not point the other way: an explanation that refutes a
+        // distractor quotes a few of its words, but still says the key's in more places.
+        let by_substring = common >= MIN_COMMON && common > key_common && share >= key_share;
+        let by_bigrams = key_common < MIN_COMMON && share >= 0.5 && share > key_share;
+        if by_substring || by_bigrams {
+            return vec![Flag {
+                code: "explanation-quotes-distractor",
+                reason: format!(
+                    "解析与非答案选项 {} 的重合多于与答案 {} 的重合；选项调整过顺序后答案是否忘了改？",
+                    letter(i),
+                    item.answer
+                ),
+            }];
+        }
+    }
+    Vec::new()
+}
+
+/// Whether the stem contains a number followed by a unit (see [`UNITS`]).
+pub fn has_quantity(stem: &str) -> bool {
+    let chars: Vec<char> = stem.chars().collect();
+    let numeral =
+        |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c) || "一二三四五六七八九十两半百".contains(c);
+    let mut i = 0;
+    while i < chars.len() {
+        if !numeral(chars[i]) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len() && (numeral(chars[j]) || (chars[j] == '.' && j > i)) {
+            j += 1;
+        }
+        let mut rest: String = chars[j..].iter().take(4).collect();
+        rest = rest.trim_start().to_owned();
+        if let Some(stripped) = rest.strip_prefix('个') {
+            rest = stripped.to_owned();
+        }
+        if UNITS.iter().any(|u| rest.starts_with(u)) {
+            return true;
+        }
+        i = j;
+    }
+    false
+}
+
+/// `source-standard-only`.
+pub fn check_source(item: &Item) -> Vec<Flag> {
+    let source = item.source.trim();
+    if source.is_empty() {
+        return vec![Flag { code: "source-standard-only", reason: "没有填写出处".to_owned() }];
+    }
+    let normalized = source.replace('(', "（").replace(')', "）");
+    if normalized == STANDARD && has_quantity(&item.stem) {
+        return vec![Flag {
+            code: "source-standard-only",
+            reason: "题干含具体数值，出处却只有职业技能标准；请注明数值所依据的指南或规范".to_owned(),
+        }];
+    }
+    Vec::new()
+}
+
+/// `difficulty-vs-facility`.
+pub fn check_difficulty(item: &Item) -> Vec<Flag> {
+    let Some(facility) = item.facility else { return Vec::new() };
+    let contradicts = match item.difficulty {
+        Difficulty::Easy => facility < EASY_MIN_FACILITY,
+        Difficulty::Hard => facility > HARD_MAX_FACILITY,
+        Difficulty::Medium => false,
+    };
+    if !contradicts {
+        return Vec::new();
+    }
+    vec![Flag {
+        code: "difficulty-vs-facility",
+        reason: format!("标为「{}」，但实测难度系数（答对比例）为 {facility:.2}", item.difficulty.label()),
+    }]
+}
+
+/// Character 3-grams of a stem's letters and digits.
+fn trigrams(stem: &str) -> HashSet<[char; 3]> {
+    let chars: Vec<char> = crate::bank::stem_key(stem).chars().collect();
+    chars.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
+}
+
+/// `near-duplicate` pairs `(earlier, later, similarity)` by index, each pair once.
+pub fn near_duplicates(items: &[Item]) -> Vec<(usize, usize, f64)> {
+    let grams: Vec<HashSet<[char; 3]>> = items.iter().map(|i| trigrams(&i.stem)).collect();
+    let mut index: HashMap<[char; 3], Vec<usize>> = HashMap::new();
+    let mut pairs = Vec::new();
+    for (later, set) in grams.iter().enumerate() {
+        let mut shared: HashMap<usize, usize> = HashMap::new();
+        for gram in set {
+            if let Some(earlier) = index.get(gram) {
+                for &e in earlier {
+                    *shared.entry(e).or_default() += 1;
+                }
+            }
+        }
+        let mut found: Vec<(usize, f64)> = shared
+            .into_iter()
+            .map(|(e, n)| (e, n as f64 / (grams[e].len() + set.len() - n) as f64))
+            .filter(|&(e, j)| {
+                j >= NEAR_DUPLICATE
+                    && items[e].id != items[later].id
+                    && !items[e].enemies.contains(&items[later].id)
+                    && !items[later].enemies.contains(&items[e].id)
+            })
+            .collect();
+        found.sort_by_key(|&(e, _)| e);
+        pairs.extend(found.into_iter().map(|(e, j)| (e, later, j)));
+        for gram in set {
+            index.entry(*gram).or_default().push(later);
+        }
+    }
+    pairs
+}
+
+/// Every check on every item, and the summary.
+pub fn lint(items: &[Item]) -> Report {
+    let mut flags: Vec<Vec<Flag>> = items
+        .iter()
+        .map(|item| {
+            let mut f = check_lengths(item);
+            f.extend(check_echo(item));
+            f.extend(check_all_of_the_above(item));
+            f.extend(check_negative(item));
+            f.extend(check_explanation(item));
+            f.extend(check_source(item));
+            f.extend(check_difficulty(item));
+            f
+        })
+        .collect();
+    for (earlier, later, similarity) in near_duplicates(items) {
+        flags[later].push(Flag {
+            code: "near-duplicate",
+            reason: format!(
+                "题干与 {} 相似（相似度 {similarity:.2}）；若是重复出题请删去一道，若不应同卷请设为互斥题",
+                items[earlier].id
+            ),
+        });
+    }
+
+    let mut summary = Summary { checked: items.len(), ..Summary::default() };
+    let (mut key_widths, mut other_widths) = (Vec::new(), Vec::new());
+    for item in items {
+        let keys = key_indexes(item);
+        if item.options.len() < 2 || keys.is_empty() {
+            continue;
+        }
+        let figures = match item.kind {
+            Kind::Single => &mut summary.single,
+            Kind::Multiple => &mut summary.multiple,
+            Kind::Judge => continue,
+        };
+        figures.items += 1;
+        figures.chance += keys.len() as f64 / item.options.len() as f64;
+        if single_longest(&item.options).is_some_and(|i| keys.contains(&i)) {
+            figures.longest_is_key += 1;
+        }
+        if item.kind == Kind::Multiple {
+            for (i, option) in item.options.iter().enumerate() {
+                if keys.contains(&i) { key_widths.push(width(option)) } else { other_widths.push(width(option)) }
+            }
+        }
+    }
+    for figures in [&mut summary.single, &mut summary.multiple] {
+        if figures.items > 0 {
+            figures.rate = figures.longest_is_key as f64 / figures.items as f64;
+            figures.chance /= figures.items as f64;
+        }
+    }
+    let mean = |ws: &[usize]| if ws.is_empty() { 0.0 } else { ws.iter().sum::<usize>() as f64 / ws.len() as f64 };
+    summary.multiple_key_mean_width = mean(&key_widths);
+    summary.multiple_other_mean_width = mean(&other_widths);
+    summary.multiple_key_longer = !other_widths.is_empty()
+        && !key_widths.is_empty()
+        && summary.multiple_key_mean_width >= MULTI_KEY_LONGER * summary.multiple_other_mean_width;
+
+    let mut report_items = Vec::new();
+    for (item, flags) in items.iter().zip(flags) {
+        if flags.is_empty() {
+            continue;
+        }
+        let mut seen: HashSet<&'static str> = HashSet::new();
+        for flag in &flags {
+            if seen.insert(flag.code) {
+                *summary.counts.entry(flag.code).or_default() += 1;
+            }
+        }
+        report_items.push(ItemFlags { id: item.id.clone(), kind: item.kind.code(), flags });
+    }
+    summary.flagged = report_items.len();
+    Report { summary, items: report_items }
+}
+
+/// One line for `bank import`: how many items were flagged, and by what.
+pub fn one_line(report: &Report) -> String {
+    if report.summary.flagged == 0 {
+        return format!("命题检查：{} 题均未发现问题", report.summary.checked);
+    }
+    let counts: Vec<String> = report.summary.counts.iter().map(|(code, n)| format!("{code} {n}")).collect();
+    format!(
+        "命题检查：{} 题中 {} 题有提示（{}）；单选题答案为最长选项的比例 {:.0}%（随机约 {:.0}%）。详见 certify bank lint",
+        report.summary.checked,
+        report.summary.flagged,
+        counts.join("，"),
+        report.summary.single.rate * 100.0,
+        report.summary.single.chance * 100.0
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocabulary::{Domain, Level};
+
+    fn item(id: &str, kind: Kind, stem: &str, options: &[&str], answer: &str) -> Item {
+        Item {
+            id: id.to_owned(),
+            domain: Domain::ALL[0],
+            kind,
+            levels: vec![Level::ALL[0]],
+            difficulty: Difficulty::Medium,
+            stem: stem.to_owned(),
+            options: options.iter().map(|o| (*o).to_owned()).collect(),
+            answer: answer.to_owned(),
+            explanation: String::new(),
+            tags: Vec::new(),
+            source: "《托育机构婴幼儿喂养与营养指南（试行）》".to_owned(),
+            enemies: Vec::new(),
+            facility: None,
+        }
+    }
+
+    fn codes(flags: &[Flag]) -> Vec<&'static str> {
+        flags.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn longest_key_and_much_longer() {
+        let flagged = item("A", Kind::Single, "题干", &["甲", "乙乙", "丙丙丙丙丙丙", "丁"], "C");
+        assert_eq!(codes(&check_lengths(&flagged)), ["longest-key", "key-much-longer"]);
+        let slightly = item("A", Kind::Single, "题干", &["甲甲甲甲甲", "乙乙乙乙乙乙", "丙", "丁"], "B");
+        assert_eq!(codes(&check_lengths(&slightly)), ["longest-key"]);
+        let tie = item("A", Kind::Single, "题干", &["甲甲", "乙乙", "丙", "丁"], "B");
+        assert!(check_lengths(&tie).is_empty());
+        let short_key = item("A", Kind::Single, "题干", &["甲", "乙乙乙", "丙", "丁"], "A");
+        assert!(check_lengths(&short_key).is_empty());
+    }
+
+    #[test]
+    fn multiple_key_longer() {
+        let flagged = item("M", Kind::Multiple, "题干", &["甲甲甲甲", "乙乙乙乙", "丙", "丁"], "AB");
+        assert_eq!(codes(&check_lengths(&flagged)), ["multi-key-longer"]);
+        let even = item("M", Kind::Multiple, "题干", &["甲甲", "乙乙", "丙丙", "丁丁"], "AB");
+        assert!(check_lengths(&even).is_empty());
+    }
+
+    #[test]
+    fn echo_of_a_stem_word_in_the_key_only() {
+        let flagged =
+            item("E", Kind::Single, "婴儿辅食添加的顺序是（  ）", &["先辅食后奶", "由少到多", "先肉后菜", "随意"], "A");
+        let flags = check_echo(&flagged);
+        assert_eq!(codes(&flags), ["echo"]);
+        assert!(flags[0].reason.contains("辅食"));
+        let fair = item(
+            "E",
+            Kind::Single,
+            "婴儿辅食添加的顺序是（  ）",
+            &["辅食由少到多", "辅食一次多种", "辅食先肉", "辅食随意"],
+            "A",
+        );
+        assert!(check_echo(&fair).is_empty());
+        let function_word = item("E", Kind::Single, "下列说法正确的是", &["下列正确", "甲", "乙", "丙"], "A");
+        assert!(check_echo(&function_word).is_empty());
+    }
+
+    #[test]
+    fn all_of_the_above_options() {
+        let flagged = item("L", Kind::Single, "题干", &["甲", "乙", "丙", "以上都是"], "D");
+        assert_eq!(codes(&check_all_of_the_above(&flagged)), ["all-of-the-above"]);
+        let english = item("L", Kind::Single, "stem", &["a", "b", "All of the above"], "C");
+        assert_eq!(codes(&check_all_of_the_above(&english)), ["all-of-the-above"]);
+        let fine = item("L", Kind::Single, "题干", &["甲", "乙", "丙", "以上三项的顺序"], "A");
+        assert!(check_all_of_the_above(&fine).is_empty());
+    }
+
+    #[test]
+    fn negative_stems_need_emphasis() {
+        let options = ["甲", "乙", "丙", "丁"];
+        let bare = item("N", Kind::Single, "下列做法不正确的是（  ）", &options, "A");
+        assert_eq!(codes(&check_negative(&bare)), ["negative-unmarked"]);
+        for marked in ["下列做法**不正确**的是（  ）", "下列做法**不**正确的是（  ）", "下列做法「不正确」的是（  ）"]
+        {
+            assert!(check_negative(&item("N", Kind::Single, marked, &options, "A")).is_empty(), "{marked}");
+        }
+        let positive = item("N", Kind::Single, "下列做法正确的是（  ）", &options, "A");
+        assert!(check_negative(&positive).is_empty());
+        let judge = item("N", Kind::Judge, "婴儿不应趴睡。", &[], "对");
+        assert!(check_negative(&judge).is_empty());
+    }
+
+    #[test]
+    fn explanation_that_quotes_a_distractor() {
+        let mut left_behind = item("X", Kind::Single, "题干", &["满4月龄", "满6月龄", "满8月龄", "满12月龄"], "A");
+        left_behind.explanation = "满6月龄起添加辅食。".to_owned();
+        assert_eq!(codes(&check_explanation(&left_behind)), ["explanation-quotes-distractor"]);
+        let mut right = left_behind.clone();
+        right.answer = "B".to_owned();
+        assert!(check_explanation(&right).is_empty());
+        let mut short = item("X", Kind::Single, "题干", &["侧卧", "仰卧", "俯卧"], "A");
+        short.explanation = "应仰卧睡眠。".to_owned();
+        assert_eq!(codes(&check_explanation(&short)), ["explanation-quotes-distractor"]);
+        short.answer = "B".to_owned();
+        assert!(check_explanation(&short).is_empty());
+        let mut refutes = item(
+            "X",
+            Kind::Single,
+            "题干",
+            &["建议她在尿布台四周多放几个枕头挡住", "立即上前护住婴儿，事后指导她规范操作"],
+            "B",
+        );
+        refutes.explanation =
+            "婴儿独自在尿布台上随时可能坠落，应先上前护住，再指导她规范操作；加枕头不能防止坠落。".to_owned();
+        assert!(check_explanation(&refutes).is_empty());
+    }
+
+    #[test]
+    fn source_missing_or_standard_only_with_a_figure() {
+        let mut missing = item("S", Kind::Judge, "洗手要认真。", &[], "对");
+        missing.source = String::new();
+        assert_eq!(codes(&check_source(&missing)), ["source-standard-only"]);
+        let mut standard = item("S", Kind::Judge, "洗手至少20秒，水温约40 ℃。", &[], "对");
+        standard.source = STANDARD.to_owned();
+        assert_eq!(codes(&check_source(&standard)), ["source-standard-only"]);
+        standard.stem = "婴儿满六个月添加辅食。".to_owned();
+        assert_eq!(codes(&check_source(&standard)), ["source-standard-only"]);
+        standard.stem = "保育师应关爱婴幼儿。".to_owned();
+        assert!(check_source(&standard).is_empty());
+        let cited = item("S", Kind::Judge, "洗手至少20秒。", &[], "对");
+        assert!(check_source(&cited).is_empty());
+    }
+
+    #[test]
+    fn quantities() {
+        assert!(has_quantity("每次喂奶15分钟"));
+        assert!(has_quantity("体温38.5℃以上"));
+        assert!(has_quantity("3岁以下"));
+        assert!(has_quantity("湿度50%"));
+        assert!(!has_quantity("保育师的职业守则"));
+        assert!(!has_quantity("第一步是什么"));
+    }
+
+    #[test]
+    fn difficulty_against_facility() {
+        let mut easy = item("D", Kind::Judge, "题干", &[], "对");
+        easy.difficulty = Difficulty::Easy;
+        easy.facility = Some(0.4);
+        assert_eq!(codes(&check_difficulty(&easy)), ["difficulty-vs-facility"]);
+        easy.facility = Some(0.6);
+        assert!(check_difficulty(&easy).is_empty());
+        let mut hard = easy.clone();
+        hard.difficulty = Difficulty::Hard;
+        hard.facility = Some(0.9);
+        assert_eq!(codes(&check_difficulty(&hard)), ["difficulty-vs-facility"]);
+        hard.facility = Some(0.5);
+        assert!(check_difficulty(&hard).is_empty());
+        hard.facility = None;
+        assert!(check_difficulty(&hard).is_empty());
+    }
+
+    #[test]
+    fn near_duplicates_once_and_not_for_enemies() {
+        let a = item("A", Kind::Judge, "婴儿开始添加辅食的适宜月龄是满6月龄。", &[], "对");
+        let b = item("B", Kind::Judge, "婴儿开始添加辅食的适宜月龄是满6个月。", &[], "对");
+        let c = item("C", Kind::Judge, "洗手时应按七步洗手法认真搓揉。", &[], "对");
+        let pairs = near_duplicates(&[a.clone(), b.clone(), c.clone()]);
+        assert_eq!(pairs.len(), 1);
+        assert_eq!((pairs[0].0, pairs[0].1), (0, 1));
+        let report = lint(&[a.clone(), b.clone(), c]);
+        assert_eq!(report.summary.counts.get("near-duplicate"), Some(&1));
+        let mut enemy = b;
+        enemy.enemies = vec!["A".to_owned()];
+        assert!(near_duplicates(&[a, enemy]).is_empty());
+    }
+
+    #[test]
+    fn summary_rates_against_chance() {
+        let items = [
+            item("1", Kind::Single, "甲题", &["甲", "乙乙乙", "丙", "丁"], "B"),
+            item("2", Kind::Single, "乙题", &["甲", "乙乙乙", "丙", "丁"], "A"),
+            item("3", Kind::Multiple, "丙题", &["甲甲甲", "乙", "丙", "丁"], "AB"),
+        ];
+        let report = lint(&items);
+        assert_eq!(report.summary.single.items, 2);
+        assert_eq!(report.summary.single.longest_is_key, 1);
+        assert!((report.summary.single.rate - 0.5).abs() < 1e-9);
+        assert!((report.summary.single.chance - 0.25).abs() < 1e-9);
+        assert_eq!(report.summary.multiple.longest_is_key, 1);
+        assert!((report.summary.multiple.chance - 0.5).abs() < 1e-9);
+        assert_eq!(report.summary.multiple_key_mean_width, 4.0);
+        assert_eq!(report.summary.multiple_other_mean_width, 2.0);
+        assert!(report.summary.multiple_key_longer);
+        assert_eq!(label("echo"), "题干字眼只在答案中重现");
+    }
+}
