@@ -22,8 +22,10 @@
 //!   character bigrams found in the explanation is no smaller than any key option's (an
 //!   explanation that refutes a distractor quotes a few of its words), or (for short
 //!   options) at least half the option's character bigrams occur in the explanation, more
-//!   than for any key option, while no key option shares [`MIN_COMMON`] characters. This
-//!   is what a key letter left behind after the options were reordered looks like.
+//!   than for any key option, while no key option shares [`MIN_COMMON`] characters; or
+//!   a quarter of a distractor's bigrams occur in the explanation and next to none of the
+//!   key's (under a tenth). This is what a key letter left behind after the options were
+//!   reordered looks like.
 //!   Spaces and punctuation are ignored.
 //! - `source-standard-only`: `source` is empty; or it is only
 //!   《保育师国家职业技能标准（2021年版）》 while the stem contains a quantity (digits or
@@ -451,7 +453,10 @@ pub fn check_explanation(item: &Item) -> Vec<Flag> {
         // distractor quotes a few of its words, but still says the key's in more places.
         let by_substring = common >= MIN_COMMON && common > key_common && share >= key_share;
         let by_bigrams = key_common < MIN_COMMON && share >= 0.5 && share > key_share;
-        if by_substring || by_bigrams {
+        // The explanation says (a quarter of) a distractor's words and next to none of
+        // the key's: ETH-0022 keyed D, whose explanation paraphrases option C.
+        let by_silence = key_share < 0.1 && key_common < 3 && share >= 0.25 && common >= 2;
+        if by_substring || by_bigrams || by_silence {
             return vec![Flag {
                 code: "explanation-quotes-distractor",
                 reason: format!(
@@ -761,6 +766,22 @@ mod tests {
         let mut short = item("X", Kind::Single, "题干", &["侧卧", "仰卧", "俯卧"], "A");
         short.explanation = "应仰卧睡眠。".to_owned();
         assert_eq!(codes(&check_explanation(&short)), ["explanation-quotes-distractor"]);
+        // ETH-0022 as it once was: keyed D, its explanation paraphrasing option C.
+        let eth_0022 = Item {
+            options: vec![
+                "怕伤了和气，装作没有看见，事后也不提".into(),
+                "不打扰婴儿睡眠，等他睡醒后再提醒同事".into(),
+                "立即改为仰卧、移开软枕，再沟通报告".into(),
+                "不当面指出，私下告诉家长让家长去投诉".into(),
+            ],
+            answer: "D".into(),
+            explanation:
+                "俯卧和柔软寝具会增加婴儿窒息风险，孩子的安全优先于同事情面：先立即消除危险，再沟通并报告，以便改进。"
+                    .into(),
+            ..short.clone()
+        };
+        assert_eq!(codes(&check_explanation(&eth_0022)), ["explanation-quotes-distractor"]);
+        assert!(check_explanation(&Item { answer: "C".into(), ..eth_0022 }).is_empty());
         short.answer = "B".to_owned();
         assert!(check_explanation(&short).is_empty());
         let mut refutes = item(

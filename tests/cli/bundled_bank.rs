@@ -71,3 +71,43 @@ fn every_bundled_item_has_explanation_source_and_a_well_formed_stem() {
         assert!((0.18..=0.32).contains(&share), "single-choice key {letter}: {share:.2}");
     }
 }
+
+/// ETH-0022 (a colleague lays an infant prone on a soft pillow) was once keyed D after its
+/// options were reordered; the lint's explanation check is what catches such a key.
+#[test]
+fn eth_0022_is_keyed_to_the_safe_practice_and_the_lint_catches_the_old_key() {
+    let ws = Workspace::new();
+    ws.ok(["init"]);
+    let item = ws.json(["bank", "show", "ETH-0022"]);
+    assert_eq!(item["answer"], "C");
+    assert!(item["options"][2].as_str().unwrap().contains("立即改为仰卧"), "{item}");
+    let flags = |report: &serde_json::Value| -> Vec<String> {
+        report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["id"] == "ETH-0022")
+            .flat_map(|i| i["flags"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    let source = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-banks/items/ethics.toml"),
+    )
+    .unwrap();
+    let start = source.find("id = \"ETH-0022\"").unwrap();
+    let end = start + source[start..].find("[[item]]").unwrap();
+    // On its own, without the enemies that live in other files.
+    let fixed: String = format!("[[item]]\n{}", &source[start..end])
+        .lines()
+        .filter(|l| !l.starts_with("enemies"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let old = fixed.replace("answer = \"C\"", "answer = \"D\"");
+    let path = |name: &str, text: &str| ws.write(name, text).display().to_string();
+    let lint = |file: String| {
+        let output = ws.command(["--json", "bank", "lint", &file, "--max-longest-key-rate", "1"]).output().unwrap();
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    assert!(flags(&lint(path("old.toml", &old))).contains(&"explanation-quotes-distractor".to_owned()));
+    assert!(!flags(&lint(path("fixed.toml", &fixed))).contains(&"explanation-quotes-distractor".to_owned()));
+}
