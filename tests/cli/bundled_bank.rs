@@ -111,3 +111,21 @@ fn eth_0022_is_keyed_to_the_safe_practice_and_the_lint_catches_the_old_key() {
     assert!(flags(&lint(path("old.toml", &old))).contains(&"explanation-quotes-distractor".to_owned()));
     assert!(!flags(&lint(path("fixed.toml", &fixed))).contains(&"explanation-quotes-distractor".to_owned()));
 }
+
+/// One vocabulary across the bank and the rubrics: class bands as the 设置标准 names them
+/// (乳儿班 6–12, 托小班 12–24, 托大班 24–36 months), and infant choking first aid as the
+/// rubric names it (背部叩击 / 胸部冲击; "胸部按压" is too close to CPR's 胸外按压).
+#[test]
+fn retired_spellings_of_class_bands_and_choking_terms_are_gone() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-banks");
+    for folder in ["items", "rubrics"] {
+        for entry in std::fs::read_dir(root.join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for retired in ["乳儿班（7", "乳儿班(7", "托小班（13", "托大班（25", "托大班(25", "背部拍击", "胸部按压"]
+            {
+                assert!(!text.contains(retired), "{} still says «{retired}»", path.display());
+            }
+        }
+    }
+}
