@@ -287,6 +287,15 @@ pub enum RubricCommand {
         #[arg(value_name = "TASK_ID")]
         id: String,
     },
+    /// 输出一张空白的纸质评分记录表（考号、姓名留空），供没有平板的考点手工评分后录入
+    Render {
+        /// 任务编号，如 CARE-CHOKE-01
+        #[arg(value_name = "TASK_ID")]
+        id: String,
+        /// 输出文件：.pdf（用 Chromium 生成）或 .html
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -467,6 +476,18 @@ pub enum SessionCommand {
     Tickets(SessionDocumentArgs),
     /// 输出签到表（每考场一份，前面附本考场座位表）：签名栏、缺考和违纪勾选框、监考员签名
     SignIn(SessionDocumentArgs),
+    /// 输出纸质评分记录表：每位考生抽到的每个任务一张（考号、姓名、身份证号已填），每张另起一页
+    ScoreSheets {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+        /// 输出文件：.pdf（用 Chromium 生成）或 .html
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// 印完整身份证号（默认打码）
+        #[arg(long)]
+        full_id: bool,
+    },
     /// 设置或更换批次的实操考核方案（抽签前）
     SetPractical {
         /// 批次编号

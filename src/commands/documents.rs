@@ -137,7 +137,7 @@ fn stored_plan(db: &Db, session: &SessionRow) -> Result<Plan, Error> {
 }
 
 /// What every document says about the sitting.
-fn session_facts(session: &SessionRow) -> serde_json::Value {
+pub(super) fn session_facts(session: &SessionRow) -> serde_json::Value {
     let level = Level::parse(&session.level).map(|l| l.label().to_owned()).unwrap_or_else(|| session.level.clone());
     let title =
         if session.name.is_empty() { format!("{level}职业技能等级认定考试") } else { session.name.clone() };

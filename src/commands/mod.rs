@@ -20,6 +20,7 @@ mod practical;
 mod results;
 mod retake;
 mod score;
+mod score_sheets;
 mod session;
 mod simulate;
 

@@ -44,6 +44,7 @@ pub fn rubric(context: &Context, command: &RubricCommand) -> Result<(), Error> {
         }
         RubricCommand::List { level } => list_rubrics(context, *level),
         RubricCommand::Show { id } => show_rubric(context, id),
+        RubricCommand::Render { id, out } => super::score_sheets::render_rubric(context, id, out),
     }
 }
 
@@ -134,7 +135,7 @@ fn list_rubrics(context: &Context, level: Option<Level>) -> Result<(), Error> {
     out.line(format!("共 {} 张评分表", rubrics.len()))
 }
 
-fn find_rubric(db: &Db, id: &str) -> Result<RubricRow, Error> {
+pub(super) fn find_rubric(db: &Db, id: &str) -> Result<RubricRow, Error> {
     db.rubric(id, None)?
         .ok_or_else(|| Error::user(format!("没有编号为「{id}」的评分表；用 certify rubric list 查看全部")))
 }

@@ -27,6 +27,9 @@ pub fn run(context: &Context, command: &SessionCommand) -> Result<(), Error> {
         SessionCommand::Rooms { session, size } => super::documents::rooms(context, session, *size),
         SessionCommand::Tickets(args) => super::documents::tickets(context, args),
         SessionCommand::SignIn(args) => super::documents::sign_in(context, args),
+        SessionCommand::ScoreSheets { session, out, full_id } => {
+            super::score_sheets::session_sheets(context, session, out, *full_id)
+        }
         SessionCommand::SetPractical { session, file } => set_practical(context, session, file),
     }
 }

@@ -34,6 +34,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("analysis.html", include_str!("templates/analysis.html")),
         ("tickets.html", include_str!("templates/tickets.html")),
         ("sign_in.html", include_str!("templates/sign_in.html")),
+        ("score_sheet.html", include_str!("templates/score_sheet.html")),
     ] {
         env.add_template(name, source).expect("built-in template parses");
     }

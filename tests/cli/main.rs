@@ -18,6 +18,7 @@ mod operations;
 mod papers;
 mod practical;
 mod readme;
+mod score_sheets;
 mod sessions;
 mod trust;
 mod workspace;
