@@ -169,6 +169,8 @@ fn absolute(path: &Path) -> Result<String, Error> {
 
 /// Reads a secret file, refusing one that others can read.
 fn read_secret(path: &Path, what: &str, setting: &str, remembered: bool) -> Result<String, Error> {
+    // Only Unix has the group/other bits that the check below reads.
+    #[cfg_attr(not(unix), allow(unused_variables))]
     let metadata = std::fs::metadata(path).map_err(|e| {
         if remembered && e.kind() == std::io::ErrorKind::NotFound {
             Error::user(format!(
@@ -191,7 +193,6 @@ fn read_secret(path: &Path, what: &str, setting: &str, remembered: bool) -> Resu
             )));
         }
     }
-    let _ = metadata;
     std::fs::read_to_string(path).map_err(|e| io_error(path, &format!("无法读取{what}"), &e))
 }
 
