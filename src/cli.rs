@@ -854,9 +854,13 @@ pub struct BankLintArgs {
     /// 单选题“答案是唯一最长选项”的比例超过此值时以退出码 1 结束
     #[arg(long, default_value_t = 0.30, value_name = "RATE")]
     pub max_longest_key_rate: f64,
-    /// 有提示的试题数超过此值时以退出码 1 结束（默认不限）
+    /// 有提示（未复核）的试题数超过此值时以退出码 1 结束（默认不限）
     #[arg(long, value_name = "N")]
     pub max_flagged: Option<usize>,
+    /// 复核记录文件（.toml，每条 [[review]] 写 id、code、reason）：其中列出的提示已由审题人确认可以保留，
+    /// 单独列出，不计入有提示的题数
+    #[arg(long, value_name = "FILE")]
+    pub reviewed: Option<PathBuf>,
     /// CSV 文件编码：auto 自动识别（BOM / UTF-8 / GBK），或指定 utf-8、gbk
     #[arg(long, default_value = "auto", value_name = "ENCODING")]
     pub encoding: TextEncoding,

@@ -38,6 +38,11 @@
 //!   have Jaccard similarity ≥ [`NEAR_DUPLICATE`] and that are not enemies of each other.
 //!   Each pair is flagged once, on the item that comes later in the input.
 //!
+//! A flag is not always a fault: a stem word may be the very thing tested. A reviewer who
+//! keeps a flag on purpose records it in a reviews file (`[[review]]` with `id`, `code`,
+//! `reason`, [`parse_reviews`]); [`lint`] then sets that flag apart as reviewed, and names
+//! every review that no longer matches a flag (the item changed, so it needs a new look).
+//!
 //! Guarantees: the checks are deterministic, look only at the items given (no I/O), and
 //! a flag always names what triggered it. The summary gives the counts per code, and per
 //! choice kind the share of items whose single longest option is a key option against
@@ -49,6 +54,7 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
 use crate::bank::Item;
+use crate::problem::{Location, Problems, from_toml, table_lines};
 use crate::vocabulary::{Difficulty, Kind};
 
 /// `key-much-longer`: key width ≥ this × the next longest option.
@@ -127,12 +133,33 @@ pub struct Flag {
     pub reason: String,
 }
 
-/// The flags of one item (only items with at least one flag are reported).
+/// The flags of one item (only items with at least one flag, open or reviewed, are reported).
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemFlags {
     pub id: String,
     pub kind: &'static str,
+    /// Flags nobody has reviewed: these count against the thresholds.
     pub flags: Vec<Flag>,
+    /// Flags a reviewer looked at and kept on purpose, with the reviewer's reason.
+    pub reviewed: Vec<ReviewedFlag>,
+}
+
+/// A reviewer's decision to keep one flag of one item: the flag is real, and the item is
+/// right as it is (for example a stem word that is the very thing being tested).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    pub id: String,
+    pub code: String,
+    pub reason: String,
+}
+
+/// A flag together with the review that keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewedFlag {
+    pub code: &'static str,
+    pub reason: String,
+    pub review: String,
 }
 
 /// Longest-option figures for one choice kind.
@@ -155,8 +182,13 @@ pub struct Summary {
     pub checked: usize,
     /// Items with at least one flag.
     pub flagged: usize,
-    /// Flag code → items flagged with it.
+    /// Flag code → items flagged with it (open flags only).
     pub counts: BTreeMap<&'static str, usize>,
+    /// Flags kept by a review (not counted in `flagged` or `counts`).
+    pub reviewed: usize,
+    /// Reviews that match no flag any more (`"ID code"`): the item was changed or the
+    /// check no longer fires, so the review can be deleted.
+    pub stale_reviews: Vec<String>,
     pub single: LongestKey,
     pub multiple: LongestKey,
     /// Multiple choice, pooled over the items: mean width of key options and of the others.
@@ -570,8 +602,40 @@ pub fn near_duplicates(items: &[Item]) -> Vec<(usize, usize, f64)> {
     pairs
 }
 
-/// Every check on every item, and the summary.
-pub fn lint(items: &[Item]) -> Report {
+/// The `[[review]]` entries of a reviews file, each checked: a known code, an id, and a
+/// reason an exam office can read; `file` names the file in messages.
+pub fn parse_reviews(file: &str, text: &str) -> Result<Vec<Review>, Problems> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct ReviewsFile {
+        #[serde(default)]
+        review: Vec<Review>,
+    }
+    let parsed: ReviewsFile = from_toml(file, text, "复核记录")?;
+    let mut problems = Problems::default();
+    let mut seen = HashSet::new();
+    for (review, line) in parsed.review.iter().zip(table_lines(text, "review")) {
+        let at = Location::new(file, line, None);
+        if review.id.trim().is_empty() {
+            problems.error(at.clone(), "id 不能为空：写被复核试题的编号，例如 SAFE-0012");
+        }
+        if !CODES.iter().any(|(code, _)| *code == review.code) {
+            let known: Vec<&str> = CODES.iter().map(|(code, _)| *code).collect();
+            problems.error(at.clone(), format!("不认识的提示代码「{}」；可写：{}", review.code, known.join("、")));
+        }
+        if review.reason.trim().is_empty() {
+            problems.error(at.clone(), "reason 不能为空：写明为什么这条提示可以保留");
+        }
+        if !seen.insert((review.id.as_str(), review.code.as_str())) {
+            problems.error(at, format!("{} 的 {} 已复核过一次，请删去重复的一条", review.id, review.code));
+        }
+    }
+    if problems.has_errors() { Err(problems) } else { Ok(parsed.review) }
+}
+
+/// Every check on every item, and the summary; flags matched by a review (same item id
+/// and code) are set apart as reviewed and do not count as flagged.
+pub fn lint(items: &[Item], reviews: &[Review]) -> Report {
     let mut flags: Vec<Vec<Flag>> = items
         .iter()
         .map(|item| {
@@ -631,20 +695,39 @@ pub fn lint(items: &[Item]) -> Report {
         && !key_widths.is_empty()
         && summary.multiple_key_mean_width >= MULTI_KEY_LONGER * summary.multiple_other_mean_width;
 
+    let review_of: HashMap<(&str, &str), &Review> =
+        reviews.iter().map(|r| ((r.id.as_str(), r.code.as_str()), r)).collect();
+    let mut used: HashSet<(&str, &str)> = HashSet::new();
     let mut report_items = Vec::new();
-    for (item, flags) in items.iter().zip(flags) {
-        if flags.is_empty() {
+    for (item, all) in items.iter().zip(flags) {
+        if all.is_empty() {
             continue;
         }
+        let (mut open, mut reviewed) = (Vec::new(), Vec::new());
+        for flag in all {
+            match review_of.get(&(item.id.as_str(), flag.code)) {
+                Some(review) => {
+                    used.insert((item.id.as_str(), flag.code));
+                    reviewed.push(ReviewedFlag { code: flag.code, reason: flag.reason, review: review.reason.clone() });
+                }
+                None => open.push(flag),
+            }
+        }
         let mut seen: HashSet<&'static str> = HashSet::new();
-        for flag in &flags {
+        for flag in &open {
             if seen.insert(flag.code) {
                 *summary.counts.entry(flag.code).or_default() += 1;
             }
         }
-        report_items.push(ItemFlags { id: item.id.clone(), kind: item.kind.code(), flags });
+        summary.reviewed += reviewed.len();
+        summary.flagged += usize::from(!open.is_empty());
+        report_items.push(ItemFlags { id: item.id.clone(), kind: item.kind.code(), flags: open, reviewed });
     }
-    summary.flagged = report_items.len();
+    summary.stale_reviews = reviews
+        .iter()
+        .filter(|r| !used.contains(&(r.id.as_str(), r.code.as_str())))
+        .map(|r| format!("{} {}", r.id, r.code))
+        .collect();
     Report { summary, items: report_items }
 }
 
@@ -848,7 +931,7 @@ mod tests {
         let pairs = near_duplicates(&[a.clone(), b.clone(), c.clone()]);
         assert_eq!(pairs.len(), 1);
         assert_eq!((pairs[0].0, pairs[0].1), (0, 1));
-        let report = lint(&[a.clone(), b.clone(), c]);
+        let report = lint(&[a.clone(), b.clone(), c], &[]);
         assert_eq!(report.summary.counts.get("near-duplicate"), Some(&1));
         let mut enemy = b;
         enemy.enemies = vec!["A".to_owned()];
@@ -862,7 +945,7 @@ mod tests {
             item("2", Kind::Single, "乙题", &["甲", "乙乙乙", "丙", "丁"], "A"),
             item("3", Kind::Multiple, "丙题", &["甲甲甲", "乙", "丙", "丁"], "AB"),
         ];
-        let report = lint(&items);
+        let report = lint(&items, &[]);
         assert_eq!(report.summary.single.items, 2);
         assert_eq!(report.summary.single.longest_is_key, 1);
         assert!((report.summary.single.rate - 0.5).abs() < 1e-9);
@@ -873,5 +956,40 @@ mod tests {
         assert_eq!(report.summary.multiple_other_mean_width, 2.0);
         assert!(report.summary.multiple_key_longer);
         assert_eq!(label("echo"), "题干字眼只在答案中重现");
+    }
+
+    #[test]
+    fn a_review_sets_its_flag_apart_and_a_stale_review_is_named() {
+        let echo =
+            item("E", Kind::Single, "婴儿辅食添加的顺序是（  ）", &["先辅食后奶", "由少到多", "先肉后菜", "随意"], "A");
+        let open = lint(std::slice::from_ref(&echo), &[]);
+        assert_eq!(open.summary.flagged, 1);
+        let reviews = [
+            Review { id: "E".into(), code: "echo".into(), reason: "考查对象本身".into() },
+            Review { id: "E".into(), code: "longest-key".into(), reason: "长度已平衡".into() },
+            Review { id: "GONE".into(), code: "echo".into(), reason: "旧题".into() },
+        ];
+        let report = lint(&[echo], &reviews);
+        let flagged = &report.items[0];
+        assert!(flagged.flags.iter().all(|f| f.code != "echo" && f.code != "longest-key"), "{flagged:?}");
+        assert!(flagged.reviewed.iter().any(|r| r.code == "echo" && r.review == "考查对象本身"));
+        assert_eq!(report.summary.reviewed, flagged.reviewed.len());
+        assert_eq!(report.summary.counts.get("echo"), None);
+        assert_eq!(report.summary.flagged, usize::from(!flagged.flags.is_empty()));
+        assert_eq!(report.summary.stale_reviews, ["GONE echo"]);
+    }
+
+    #[test]
+    fn reviews_file_names_the_line_of_each_bad_entry() {
+        let good = "[[review]]\nid = \"E\"\ncode = \"echo\"\nreason = \"考查对象本身\"\n";
+        assert_eq!(parse_reviews("r.toml", good).unwrap().len(), 1);
+        let bad = format!("{good}\n[[review]]\nid = \"F\"\ncode = \"echoes\"\nreason = \"\"\n\n{good}");
+        let messages = |p: Problems| p.into_errors().iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n");
+        let problems = messages(parse_reviews("r.toml", &bad).unwrap_err());
+        assert!(problems.contains("r.toml:6: 不认识的提示代码「echoes」"), "{problems}");
+        assert!(problems.contains("r.toml:6: reason 不能为空"), "{problems}");
+        assert!(problems.contains("r.toml:11: E 的 echo 已复核过一次"), "{problems}");
+        let unknown = parse_reviews("r.toml", "[[review]]\nid = \"E\"\ncode = \"echo\"\nreason = \"x\"\nby = \"me\"\n");
+        assert!(messages(unknown.unwrap_err()).contains("不认识的字段"));
     }
 }

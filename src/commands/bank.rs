@@ -10,7 +10,7 @@ use crate::bank::{self, BankView, Change, ITEM_SCHEMA, Item, ItemState};
 use crate::cli::{BankCommand, BankExportArgs, BankImportArgs, BankLintArgs, BankListArgs, BankShowArgs};
 use crate::clock;
 use crate::db::{BankRead, Db, ItemFilter, StoredItem};
-use crate::error::Error;
+use crate::error::{Error, io_error};
 use crate::import::{self, ReadOptions, Source, TextEncoding};
 use crate::lint;
 use crate::output::{align_right, note, progress, table, truncate};
@@ -204,7 +204,7 @@ fn import_command(context: &Context, args: &BankImportArgs) -> Result<(), Error>
     }
     if !report.items.is_empty() {
         // Not blocking: the items are imported; the summary says what to look at.
-        note(lint::one_line(&lint::lint(&report.items)));
+        note(lint::one_line(&lint::lint(&report.items, &[])));
     }
 
     let out = context.out;
@@ -648,14 +648,21 @@ fn lint_command(context: &Context, args: &BankLintArgs) -> Result<(), Error> {
     } else {
         items_of_files(args)?
     };
-    let report = lint::lint(&items);
+    let reviews = match &args.reviewed {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| io_error(path, "无法读取复核记录", &e))?;
+            lint::parse_reviews(&path.display().to_string(), &text).map_err(|p| Error::Invalid(p.into_errors()))?
+        }
+        None => Vec::new(),
+    };
+    let report = lint::lint(&items, &reviews);
     let summary = &report.summary;
     let out = context.out;
     out.json(&report)?;
 
-    if !report.items.is_empty() {
+    if report.items.iter().any(|i| !i.flags.is_empty()) {
         let mut t = table(["编号", "题型", "提示"]);
-        for flagged in &report.items {
+        for flagged in report.items.iter().filter(|i| !i.flags.is_empty()) {
             let kind = Kind::parse(flagged.kind).map(|k| k.label()).unwrap_or(flagged.kind);
             let flags: Vec<String> =
                 flagged.flags.iter().map(|f| format!("{}（{}）：{}", lint::label(f.code), f.code, f.reason)).collect();
@@ -666,6 +673,19 @@ fn lint_command(context: &Context, args: &BankLintArgs) -> Result<(), Error> {
         out.line("")?;
     }
     out.line(format!("检查 {} 题，{} 题有提示", summary.checked, summary.flagged))?;
+    if summary.reviewed > 0 {
+        out.line(format!(
+            "另有 {} 条提示已复核保留（理由见复核记录；--json 的 reviewed 字段逐条列出）",
+            summary.reviewed
+        ))?;
+    }
+    if !summary.stale_reviews.is_empty() {
+        note(format!(
+            "复核记录中有 {} 条已不再对应任何提示（试题已修改或不再触发），可以删去：{}",
+            summary.stale_reviews.len(),
+            summary.stale_reviews.join("、")
+        ));
+    }
     if !summary.counts.is_empty() {
         let mut t = table(["提示", "代码", "题数"]);
         for (code, n) in &summary.counts {

@@ -155,3 +155,48 @@ source = "《7～24月龄婴幼儿喂养指南》"
     assert!(failed.stderr.contains("缺少"), "{}", failed.stderr);
     assert!(!ws.db().exists());
 }
+
+#[test]
+fn a_reviews_file_keeps_a_flag_apart_names_stale_entries_and_rejects_bad_ones() {
+    let ws = Workspace::new();
+    let file = ws.write("bank.toml", LONG_KEYS);
+    let lint = |reviews: &std::path::Path| {
+        ws.ok([
+            "bank".as_ref(),
+            "lint".as_ref(),
+            file.as_os_str(),
+            "--max-longest-key-rate".as_ref(),
+            "1".as_ref(),
+            "--reviewed".as_ref(),
+            reviews.as_os_str(),
+            "--json".as_ref(),
+        ])
+    };
+    let reviews = ws.write(
+        "reviewed.toml",
+        "[[review]]\nid = \"L-0002\"\ncode = \"negative-unmarked\"\nreason = \"测试：否定词是考查点\"\n\n\
+         [[review]]\nid = \"L-0003\"\ncode = \"echo\"\nreason = \"旧的复核\"\n",
+    );
+    let done = lint(&reviews);
+    let report: serde_json::Value = serde_json::from_str(&done.stdout).unwrap();
+    assert_eq!(report["summary"]["counts"].get("negative-unmarked"), None, "{report}");
+    assert_eq!(report["summary"]["reviewed"], 1);
+    assert_eq!(report["summary"]["stale_reviews"][0], "L-0003 echo");
+    let l2 = report["items"].as_array().unwrap().iter().find(|i| i["id"] == "L-0002").unwrap();
+    assert_eq!(l2["reviewed"][0]["code"], "negative-unmarked");
+    assert_eq!(l2["reviewed"][0]["review"], "测试：否定词是考查点");
+    assert!(done.stderr.contains("L-0003 echo") && done.stderr.contains("可以删去"), "{}", done.stderr);
+
+    let bad = ws.write("bad-reviews.toml", "[[review]]\nid = \"L-0002\"\ncode = \"negative\"\nreason = \"\"\n");
+    let failed = ws.fails(["bank".as_ref(), "lint".as_ref(), file.as_os_str(), "--reviewed".as_ref(), bad.as_os_str()]);
+    assert!(failed.stderr.contains("bad-reviews.toml:1: 不认识的提示代码「negative」"), "{}", failed.stderr);
+    assert!(failed.stderr.contains("reason 不能为空"), "{}", failed.stderr);
+    let missing = ws.fails([
+        "bank".as_ref(),
+        "lint".as_ref(),
+        file.as_os_str(),
+        "--reviewed".as_ref(),
+        ws.path("nowhere.toml").as_os_str(),
+    ]);
+    assert!(missing.stderr.contains("无法读取复核记录"), "{}", missing.stderr);
+}
