@@ -10,7 +10,8 @@
 //! - `echo`: a stem word (a bigram of CJK characters, other than the function and
 //!   question words of [`FUNCTION_WORDS`]) appears in a key option and in no other option.
 //! - `all-of-the-above`: an option is 以上都是 / 以上都对 / 以上均是 / 以上都不对 /
-//!   以上都不是 / 以上均不是 / 以上均正确 / all of the above / none of the above.
+//!   以上都不是 / 以上均不是 / 以上均正确 / all of the above / none of the above; or a
+//!   multiple-choice item whose every option is a key (choosing all scores, the same cue).
 //! - `negative-unmarked`: a choice-item stem asks a negative question (不正确, 不恰当,
 //!   错误的, 不妥, 不应, 不宜, 不属于, 不包括, 不需要, 不可以) and the negation is not
 //!   emphasised. The marking rule: an occurrence is marked when it lies inside a `**…**`
@@ -354,6 +355,13 @@ pub fn check_all_of_the_above(item: &Item) -> Vec<Flag> {
                 reason: format!("选项 {} 是「{phrase}」一类的选项，考生可凭排除法作答", letter(i)),
             }];
         }
+    }
+    if item.kind == Kind::Multiple && item.options.len() >= 2 && key_indexes(item).len() == item.options.len() {
+        return vec![Flag {
+            code: "all-of-the-above",
+            reason: "多选题的全部选项都是答案，等于「以上都是」：考生全选即得分，请把一个选项改写成常见的错误做法"
+                .to_owned(),
+        }];
     }
     Vec::new()
 }
@@ -956,6 +964,14 @@ mod tests {
         assert_eq!(report.summary.multiple_other_mean_width, 2.0);
         assert!(report.summary.multiple_key_longer);
         assert_eq!(label("echo"), "题干字眼只在答案中重现");
+    }
+
+    #[test]
+    fn a_multiple_choice_item_keyed_on_every_option_is_all_of_the_above() {
+        let all = item("M", Kind::Multiple, "清点人数的时机有（  ）", &["出发前", "返回后", "疏散后"], "ABC");
+        assert_eq!(codes(&check_all_of_the_above(&all)), ["all-of-the-above"]);
+        let fair = item("M", Kind::Multiple, "清点人数的时机有（  ）", &["出发前", "返回后", "疏散后"], "AB");
+        assert!(check_all_of_the_above(&fair).is_empty());
     }
 
     #[test]

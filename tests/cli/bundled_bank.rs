@@ -129,3 +129,52 @@ fn retired_spellings_of_class_bands_and_choking_terms_are_gone() {
         }
     }
 }
+
+/// The cues a test-wise candidate uses, and the signs of a wrong key, that the bundled bank
+/// must not have unless a reviewer kept them with a written reason.
+const NO_OPEN_FLAGS: &[&str] = &[
+    "key-much-longer",
+    "multi-key-longer",
+    "echo",
+    "all-of-the-above",
+    "negative-unmarked",
+    "explanation-quotes-distractor",
+    "source-standard-only",
+    "near-duplicate",
+];
+
+#[test]
+fn bundled_bank_passes_its_own_lint_with_every_kept_flag_reviewed() {
+    let ws = Workspace::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-banks");
+    let (items, reviewed) = (root.join("items"), root.join("lint-reviewed.toml"));
+    let report =
+        ws.json(["bank".as_ref(), "lint".as_ref(), items.as_os_str(), "--reviewed".as_ref(), reviewed.as_os_str()]);
+    let summary = &report["summary"];
+    let rate = summary["single"]["rate"].as_f64().unwrap();
+    assert!((0.20..=0.30).contains(&rate), "single-choice longest-option rate {rate:.3} is outside 20–30%");
+    assert_eq!(summary["multiple_key_longer"], false, "multiple-choice keys are longer on average: {summary}");
+    for code in NO_OPEN_FLAGS {
+        let open: Vec<&str> = report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["flags"].as_array().unwrap().iter().any(|f| f["code"] == *code))
+            .map(|i| i["id"].as_str().unwrap())
+            .collect();
+        assert!(open.is_empty(), "{code} flagged and not reviewed: {open:?}");
+    }
+    assert_eq!(summary["stale_reviews"].as_array().unwrap().len(), 0, "stale reviews: {}", summary["stale_reviews"]);
+    // Every kept flag says why, in words an exam office reads; and no explanation may be
+    // reviewed into resembling a distractor: each names its keyed action (the ETH-0022 check).
+    for item in report["items"].as_array().unwrap() {
+        for kept in item["reviewed"].as_array().unwrap() {
+            assert!(kept["review"].as_str().unwrap().chars().count() >= 8, "{}: {kept}", item["id"]);
+            assert_ne!(
+                kept["code"], "explanation-quotes-distractor",
+                "{}: the explanation must name the key",
+                item["id"]
+            );
+        }
+    }
+}
