@@ -8,7 +8,8 @@
 //! - `multi-key-longer`: a multiple-choice item whose key options are on average at
 //!   least [`MULTI_KEY_LONGER`] × as wide as its other options.
 //! - `echo`: a stem word (a bigram of CJK characters, other than the function and
-//!   question words of [`FUNCTION_WORDS`]) appears in a key option and in no other option.
+//!   question words of [`FUNCTION_WORDS`], or a whole number such as 18 or 37.5) appears in
+//!   a key option and in no other option.
 //! - `all-of-the-above`: an option is 以上都是 / 以上都对 / 以上均是 / 以上都不对 /
 //!   以上都不是 / 以上均不是 / 以上均正确 / all of the above / none of the above; or a
 //!   multiple-choice item whose every option is a key (choosing all scores, the same cue).
@@ -324,22 +325,60 @@ pub fn check_echo(item: &Item) -> Vec<Flag> {
     if keys.is_empty() || keys.len() == item.options.len() {
         return Vec::new();
     }
-    let words: Vec<String> = cjk_bigrams(&item.stem)
-        .into_iter()
-        .filter(|w| !FUNCTION_WORDS.contains(&w.as_str()))
+    let contains = |text: &str, word: &Word| match word {
+        Word::Cjk(w) => text.contains(w.as_str()),
+        Word::Number(n) => numbers(text).contains(n),
+    };
+    let mut words: Vec<Word> =
+        cjk_bigrams(&item.stem).into_iter().filter(|w| !FUNCTION_WORDS.contains(&w.as_str())).map(Word::Cjk).collect();
+    words.extend(numbers(&item.stem).into_iter().map(Word::Number));
+    let echoed: Vec<&Word> = words
+        .iter()
         .filter(|w| {
-            let in_key = keys.iter().any(|&k| item.options[k].contains(w.as_str()));
-            let in_other = item.options.iter().enumerate().any(|(i, o)| !keys.contains(&i) && o.contains(w.as_str()));
+            let in_key = keys.iter().any(|&k| contains(&item.options[k], w));
+            let in_other = item.options.iter().enumerate().any(|(i, o)| !keys.contains(&i) && contains(o, w));
             in_key && !in_other
         })
         .collect();
-    if words.is_empty() {
+    if echoed.is_empty() {
         return Vec::new();
     }
-    let shown: Vec<String> = words.iter().take(3).map(|w| format!("「{w}」")).collect();
+    let shown: Vec<String> = echoed
+        .iter()
+        .take(3)
+        .map(|w| match w {
+            Word::Cjk(w) | Word::Number(w) => format!("「{w}」"),
+        })
+        .collect();
     vec![Flag {
         code: "echo", reason: format!("题干中的{}只出现在正确选项里，考生可凭字面对应猜中", shown.join(""))
     }]
+}
+
+/// A stem word the echo check looks for: two CJK characters, or a whole number (a stem's
+/// "18个月" echoed by a key "18人" is as much a giveaway as a repeated word).
+enum Word {
+    Cjk(String),
+    Number(String),
+}
+
+/// The whole numbers of a text (maximal runs of ASCII digits and inner decimal points:
+/// "37.5", "18"), without repeats; "18" is not found inside "180".
+fn numbers(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() || (c == '.' && !current.is_empty()) {
+            current.push(c);
+        } else if !current.is_empty() {
+            let number = current.trim_end_matches('.').to_owned();
+            if !out.contains(&number) {
+                out.push(number);
+            }
+            current.clear();
+        }
+    }
+    out
 }
 
 /// `all-of-the-above`.
@@ -964,6 +1003,17 @@ mod tests {
         assert_eq!(report.summary.multiple_other_mean_width, 2.0);
         assert!(report.summary.multiple_key_longer);
         assert_eq!(label("echo"), "题干字眼只在答案中重现");
+    }
+
+    #[test]
+    fn a_number_of_the_stem_repeated_only_in_the_key_is_an_echo() {
+        let echo =
+            item("N", Kind::Single, "18个月以上可混合编班，每班不超过（  ）", &["15人", "18人", "20人", "25人"], "B");
+        assert!(check_echo(&echo).iter().any(|f| f.reason.contains("「18」")), "{:?}", check_echo(&echo));
+        let inside =
+            item("N", Kind::Single, "18个月以上可混合编班，每班不超过（  ）", &["15人", "180人", "20人", "25人"], "B");
+        assert!(check_echo(&inside).is_empty());
+        assert_eq!(numbers("腋温37.5℃，18个月。"), ["37.5", "18"]);
     }
 
     #[test]
