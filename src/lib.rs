@@ -5,6 +5,7 @@
 //! per command group; `db` holds all SQL; `import` reads user files behind one trait;
 //! the rest are pure domain modules with no I/O.
 
+pub mod access;
 pub mod analysis;
 pub mod answer;
 pub mod assemble;
