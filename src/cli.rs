@@ -107,6 +107,8 @@ pub enum Command {
     /// 考评员和考务人员：添加（给出一次性登录码）、列出、撤销，供 certify serve 登录
     #[command(subcommand)]
     Examiners(ExaminersCommand),
+    /// 考场服务：在本机启动网页服务，考评员在同一 Wi-Fi 下用平板登录评分（Ctrl-C 停止）
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,6 +143,16 @@ pub enum ExaminersCommand {
         #[arg(long, value_parser = parse_line, value_name = "NAME")]
         name: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// 批次编号
+    #[arg(long, value_name = "ID")]
+    pub session: String,
+    /// 监听的地址和端口；默认 0.0.0.0:8080（本机所有网络），只给本机用时写 127.0.0.1:8080
+    #[arg(long, default_value = "0.0.0.0:8080", value_name = "ADDR")]
+    pub listen: String,
 }
 
 #[derive(Debug, Args)]

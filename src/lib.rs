@@ -33,6 +33,7 @@ pub mod roster;
 pub mod rubric;
 pub mod scoring;
 pub mod seating;
+pub mod server;
 pub mod settings;
 pub mod spreadsheet;
 pub mod vocabulary;

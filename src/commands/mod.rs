@@ -22,6 +22,7 @@ mod results;
 mod retake;
 mod score;
 mod score_sheets;
+mod serve;
 pub mod session;
 mod simulate;
 
@@ -88,5 +89,6 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Export(command) => results::export(&context, &command),
         Command::Analyze(args) => analyze::run(&context, &args),
         Command::Examiners(command) => examiners::run(&context, &command),
+        Command::Serve(args) => serve::run(&context, &args),
     }
 }
