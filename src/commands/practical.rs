@@ -481,8 +481,15 @@ pub struct Recorded {
 pub fn record_entry(tx: &Tx<'_>, s: &Submission<'_>) -> Result<Recorded, EntryError> {
     let session = &s.session.id;
     if let Some(web) = &s.web
-        && let Some(total) = tx.grade_by_client_id(session, s.examiner, web.client_id)?
+        && let Some((exam_no, task, total)) = tx.grade_by_client_id(session, s.examiner, web.client_id)?
     {
+        // The same id for another candidate or task is a tablet's mistake, not a resend.
+        if exam_no != s.exam_no || task != s.task {
+            return Err(EntryError::Rejected(vec![format!(
+                "client_id「{}」已用于 {exam_no} 的 {task} 的评分，本次没有保存；新的评分请用新的 client_id",
+                web.client_id
+            )]));
+        }
         return Ok(Recorded { total, vetoes: Vec::new(), resent: true });
     }
     find_candidate(tx, session, s.exam_no)?;

@@ -117,14 +117,21 @@ pub trait ServeRead: Read + Sized {
             .optional()?)
     }
 
-    /// The total of the entry `examiner` sent with `client_id`, if one was stored.
-    fn grade_by_client_id(&self, session: &str, examiner: &str, client_id: &str) -> Result<Option<f64>, Error> {
+    /// The entry `examiner` sent with `client_id`, if one was stored: its candidate,
+    /// task and total.
+    fn grade_by_client_id(
+        &self,
+        session: &str,
+        examiner: &str,
+        client_id: &str,
+    ) -> Result<Option<(String, String, f64)>, Error> {
         Ok(self
             .conn()
             .query_row(
-                "SELECT total FROM grade_entries WHERE session_id = ?1 AND examiner = ?2 AND client_id = ?3",
+                "SELECT exam_no, rubric_id, total FROM grade_entries \
+                 WHERE session_id = ?1 AND examiner = ?2 AND client_id = ?3",
                 params![session, examiner, client_id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?)
     }

@@ -468,6 +468,15 @@ fn server_a_resent_client_id_is_stored_once_and_the_cli_sees_the_grade_meanwhile
     assert_eq!(again.body, first.body, "a resend answers what the first send answered");
     assert_eq!(count(&ws, "SELECT COUNT(*) FROM grade_entries"), 1);
     assert_eq!(count(&ws, "SELECT COUNT(*) FROM web_log WHERE action = 'grade'"), 1);
+    // The same id sent for another candidate is a mistake, refused, not taken for a resend.
+    let reused = server.post(
+        "/api/examiner/grades",
+        Some(&cookie),
+        &full_grade(&ws, "tablet-7f3a", "E002", &tasks(&ws, "E002")[0]),
+    );
+    assert_eq!(reused.status, 409, "{}", reused.body);
+    assert!(reused.error().contains("client_id"));
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM grade_entries"), 1);
 
     // The CLI, at the same time, on the same file.
     let status = ws.json(["grade", "status", "--session", SESSION]);
