@@ -104,6 +104,55 @@ pub enum Command {
     Export(ExportCommand),
     /// 试题分析：难度、区分度、信度，各领域和各培训机构得分，可把校准结果写回题库
     Analyze(AnalyzeArgs),
+    /// 考评员和考务人员：添加（给出一次性登录码）、列出、撤销，供 certify serve 登录
+    #[command(subcommand)]
+    Examiners(ExaminersCommand),
+    /// 考场服务：在本机启动网页服务，考评员在同一 Wi-Fi 下用平板登录评分（Ctrl-C 停止）
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExaminersCommand {
+    /// 添加考评员（默认）、考评组长（--chief）或监考员（--invigilator），显示一次性登录码（只显示这一次）
+    Add {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+        /// 姓名（登录时填写，评分记录用这个名字）
+        #[arg(long, value_parser = parse_line, value_name = "NAME")]
+        name: String,
+        /// 考评组长：可查看评分进度、一致性并仲裁
+        #[arg(long, conflicts_with = "invigilator")]
+        chief: bool,
+        /// 监考员
+        #[arg(long)]
+        invigilator: bool,
+    },
+    /// 列出批次的考评员和考务人员（不显示登录码）
+    List {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+    },
+    /// 撤销某人的登录码，并让其已登录的设备立即退出
+    Revoke {
+        /// 批次编号
+        #[arg(long, value_name = "ID")]
+        session: String,
+        /// 姓名
+        #[arg(long, value_parser = parse_line, value_name = "NAME")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// 批次编号
+    #[arg(long, value_name = "ID")]
+    pub session: String,
+    /// 监听的地址和端口；默认 0.0.0.0:8080（本机所有网络），只给本机用时写 127.0.0.1:8080
+    #[arg(long, default_value = "0.0.0.0:8080", value_name = "ADDR")]
+    pub listen: String,
 }
 
 #[derive(Debug, Args)]

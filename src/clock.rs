@@ -18,3 +18,10 @@ pub fn now() -> Zoned {
 pub fn now_text() -> String {
     now().strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
+
+/// Seconds since 1970 by the real clock, for liveness and expiry (a server's heartbeat,
+/// a login's end). Never `CERTIFY_NOW`: a rehearsal's fixed time must not keep a killed
+/// server's lock alive or a login from expiring.
+pub fn unix_seconds() -> i64 {
+    Timestamp::now().as_second()
+}

@@ -5,6 +5,7 @@
 //! per command group; `db` holds all SQL; `import` reads user files behind one trait;
 //! the rest are pure domain modules with no I/O.
 
+pub mod access;
 pub mod analysis;
 pub mod answer;
 pub mod assemble;
@@ -32,6 +33,7 @@ pub mod roster;
 pub mod rubric;
 pub mod scoring;
 pub mod seating;
+pub mod server;
 pub mod settings;
 pub mod spreadsheet;
 pub mod vocabulary;

@@ -13,15 +13,17 @@ mod blueprint;
 mod candidates;
 mod certificates;
 mod documents;
+mod examiners;
 mod init;
 mod keys;
 mod paper;
-mod practical;
+pub mod practical;
 mod results;
 mod retake;
 mod score;
 mod score_sheets;
-mod session;
+mod serve;
+pub mod session;
 mod simulate;
 
 use std::path::PathBuf;
@@ -86,5 +88,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Verify(args) => certificates::verify(&context, &args),
         Command::Export(command) => results::export(&context, &command),
         Command::Analyze(args) => analyze::run(&context, &args),
+        Command::Examiners(command) => examiners::run(&context, &command),
+        Command::Serve(args) => serve::run(&context, &args),
     }
 }

@@ -17,7 +17,10 @@ use super::Context;
 use super::session::find_session;
 use crate::cli::{GradeCommand, GradeEntryArgs, GradeSubcommand, PracticalCommand, RubricCommand};
 use crate::clock;
-use crate::db::{Db, NewDraw, NewGrade, NewResolution, PracticalRead, Read, RubricRow, SessionRead, SessionRow, Tx};
+use crate::db::{
+    CandidateRow, Db, NewDraw, NewGrade, NewResolution, PracticalRead, Read, RubricRow, ServeRead, SessionRead,
+    SessionRow, Tx, WebGrade,
+};
 use crate::error::Error;
 use crate::import::{self, Cell, ReadOptions, Source, TextEncoding, column_letter, format_number};
 use crate::operations::{self, Part, Unscorable};
@@ -140,12 +143,10 @@ pub(super) fn find_rubric(db: &Db, id: &str) -> Result<RubricRow, Error> {
         .ok_or_else(|| Error::user(format!("没有编号为「{id}」的评分表；用 certify rubric list 查看全部")))
 }
 
-fn show_rubric(context: &Context, id: &str) -> Result<(), Error> {
-    let db = context.existing()?;
-    let row = find_rubric(&db, id)?;
+/// A rubric as `rubric show --json` prints it (and the server's score sheet carries it).
+pub fn rubric_json(row: &RubricRow) -> serde_json::Value {
     let r = &row.rubric;
-    let out = context.out;
-    out.json(&json!({
+    json!({
         "id": r.id,
         "title": r.title,
         "category": r.category,
@@ -155,7 +156,15 @@ fn show_rubric(context: &Context, id: &str) -> Result<(), Error> {
         "version": row.version,
         "sections": r.sections.iter().map(|s| json!({ "name": s.name, "steps": s.steps })).collect::<Vec<_>>(),
         "vetoes": r.vetoes,
-    }))?;
+    })
+}
+
+fn show_rubric(context: &Context, id: &str) -> Result<(), Error> {
+    let db = context.existing()?;
+    let row = find_rubric(&db, id)?;
+    let r = &row.rubric;
+    let out = context.out;
+    out.json(&rubric_json(&row))?;
     if out.json {
         return Ok(());
     }
@@ -335,30 +344,220 @@ fn account() -> String {
     std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "未知".into())
 }
 
+/// The candidate `exam_no` of `session`, or that there is none.
+fn find_candidate(db: &impl Read, session: &str, exam_no: &str) -> Result<CandidateRow, EntryError> {
+    db.candidates(session)?
+        .into_iter()
+        .find(|c| c.exam_no == exam_no)
+        .ok_or_else(|| EntryError::NotDrawn(format!("准考证号 {exam_no} 不在批次 {session} 的考生名单中")))
+}
+
 /// The rubric version a candidate drew for `task`, or why they cannot be graded on it.
-fn drawn_rubric(db: &Db, session: &str, exam_no: &str, task: &str) -> Result<RubricRow, Error> {
+fn drawn_rubric(db: &impl Read, session: &str, exam_no: &str, task: &str) -> Result<RubricRow, EntryError> {
     let draw =
         db.draws(session)?.into_iter().find(|d| d.exam_no == exam_no && d.rubric_id == task).ok_or_else(|| {
-            Error::user(format!(
+            EntryError::NotDrawn(format!(
                 "考生 {exam_no} 没有抽到任务 {task}；用 certify practical show --session {session} 查看抽签结果"
             ))
         })?;
-    db.rubric(&draw.rubric_id, Some(&draw.version))?.ok_or_else(|| Error::user(format!("评分表 {task} 不存在")))
+    Ok(db.rubric(&draw.rubric_id, Some(&draw.version))?.ok_or_else(|| Error::user(format!("评分表 {task} 不存在")))?)
 }
 
 /// Refuses grading `exam_no` when their practical is not graded in `session` (退考,
 /// 缺考, 沿用): the check `score theory` makes of theory sheets.
-fn refuse_ungradable(db: &impl Read, session: &str, exam_no: &str) -> Result<(), Error> {
+fn refuse_ungradable(db: &impl Read, session: &str, exam_no: &str) -> Result<(), EntryError> {
     match super::candidates::unscorable(db, session, Part::Practical)?.get(exam_no) {
-        Some(why) => Err(Error::user(why.refusal(exam_no))),
+        Some(why) => Err(EntryError::Rejected(vec![why.refusal(exam_no)])),
         None => Ok(()),
     }
+}
+
+/// Whether `value` can be a step's points: 0 to the maximum, in half points.
+fn step_accepts(value: f64, max: f64) -> bool {
+    (0.0..=max).contains(&value) && (value * 2.0).fract() == 0.0
 }
 
 /// Points typed for a step: a number from 0 to the maximum, in half points.
 fn step_points(text: &str, max: f64) -> Option<f64> {
     let value: f64 = text.trim().parse().ok()?;
-    ((0.0..=max).contains(&value) && (value * 2.0).fract() == 0.0).then_some(value)
+    step_accepts(value, max).then_some(value)
+}
+
+// The refusals of one examiner's entry, worded once for `grade`, `grade import` and the server.
+
+fn no_step(task: &str, step: &str) -> String {
+    format!("任务 {task} 没有步骤「{step}」")
+}
+
+fn bad_points(step: &str, text: &str, max: f64) -> String {
+    format!("步骤 {step} 的得分「{text}」不对：应为 0 到 {} 之间的数（可用半分）", format_number(max))
+}
+
+fn no_veto(task: &str, veto: &str) -> String {
+    format!("任务 {task} 没有否决项「{veto}」")
+}
+
+fn no_steps(examiner: &str, exam_no: &str, task: &str) -> String {
+    format!("考评员 {examiner} 对 {exam_no} 的 {task} 没有各步骤得分")
+}
+
+fn missing_steps(examiner: &str, exam_no: &str, task: &str, missing: &[&str]) -> String {
+    format!("考评员 {examiner} 对 {exam_no} 的 {task} 缺少步骤 {} 的得分", missing.join("、"))
+}
+
+/// Why an entry was not stored: a task the candidate did not draw (or a candidate not in
+/// the session), the entry's own faults (every one, in the file's words), or anything else.
+#[derive(Debug)]
+pub enum EntryError {
+    NotDrawn(String),
+    Rejected(Vec<String>),
+    Other(Error),
+}
+
+impl From<Error> for EntryError {
+    fn from(e: Error) -> Self {
+        EntryError::Other(e)
+    }
+}
+
+impl From<rusqlite::Error> for EntryError {
+    fn from(e: rusqlite::Error) -> Self {
+        EntryError::Other(e.into())
+    }
+}
+
+impl From<EntryError> for Error {
+    fn from(e: EntryError) -> Self {
+        match e {
+            EntryError::NotDrawn(message) => Error::User(message),
+            EntryError::Rejected(messages) => Error::User(messages.join("；")),
+            EntryError::Other(e) => e,
+        }
+    }
+}
+
+/// A veto an examiner marked, with the reason the server's sheet asks for.
+pub struct MarkedVeto {
+    pub id: String,
+    pub reason: Option<String>,
+}
+
+/// One examiner's whole scoring of one drawn task, to check and store.
+pub struct Submission<'a> {
+    pub session: &'a SessionRow,
+    pub exam_no: &'a str,
+    pub task: &'a str,
+    pub examiner: &'a str,
+    /// Step id → points; every step of the rubric must be there.
+    pub steps: &'a BTreeMap<String, f64>,
+    pub vetoes: &'a [MarkedVeto],
+    /// Where it came from, as `grade_entries.source` says.
+    pub source: &'a str,
+    pub entered_by: &'a str,
+    /// What the server's sheet adds; with it every veto needs a reason.
+    pub web: Option<WebSubmission<'a>>,
+}
+
+/// What an entry sent through the server carries besides the scores.
+pub struct WebSubmission<'a> {
+    pub client_id: &'a str,
+    pub comment: &'a str,
+    pub rating: Option<&'a str>,
+}
+
+/// What was stored (or, for a resend of the same client id, what had been).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    pub total: f64,
+    pub vetoes: Vec<String>,
+    /// The client id had been stored already: nothing was written.
+    pub resent: bool,
+}
+
+/// Checks one examiner's entry and stores it in `tx`, superseding their earlier entry for
+/// the task (kept): the one way `grade` and the server store an entry. The checks are
+/// those `grade import` makes row by row: the candidate may be graded, drew the task,
+/// every step is scored within 0 to its maximum in half points, every veto exists.
+pub fn record_entry(tx: &Tx<'_>, s: &Submission<'_>) -> Result<Recorded, EntryError> {
+    let session = &s.session.id;
+    if let Some(web) = &s.web
+        && let Some((exam_no, task, total)) = tx.grade_by_client_id(session, s.examiner, web.client_id)?
+    {
+        // The same id for another candidate or task is a tablet's mistake, not a resend.
+        if exam_no != s.exam_no || task != s.task {
+            return Err(EntryError::Rejected(vec![format!(
+                "client_id「{}」已用于 {exam_no} 的 {task} 的评分，本次没有保存；新的评分请用新的 client_id",
+                web.client_id
+            )]));
+        }
+        return Ok(Recorded { total, vetoes: Vec::new(), resent: true });
+    }
+    find_candidate(tx, session, s.exam_no)?;
+    refuse_ungradable(tx, session, s.exam_no)?;
+    let row = drawn_rubric(tx, session, s.exam_no, s.task)?;
+    let rubric = &row.rubric;
+    let mut problems = Vec::new();
+    let mut steps: BTreeMap<String, f64> = BTreeMap::new();
+    for (id, &value) in s.steps {
+        match rubric.step(id) {
+            None => problems.push(no_step(s.task, id)),
+            Some(step) if !step_accepts(value, step.points) => {
+                problems.push(bad_points(&step.id, &format_number(value), step.points))
+            }
+            Some(step) => {
+                steps.insert(step.id.clone(), value);
+            }
+        }
+    }
+    let mut vetoes: Vec<String> = Vec::new();
+    let mut reasons: BTreeMap<String, String> = BTreeMap::new();
+    for veto in s.vetoes {
+        match rubric.veto(&veto.id) {
+            None => problems.push(no_veto(s.task, &veto.id)),
+            Some(v) => {
+                let reason = veto.reason.as_deref().map(str::trim).unwrap_or_default();
+                if s.web.is_some() && reason.is_empty() {
+                    problems.push(format!("否决项 {} 须写明理由", v.id));
+                }
+                if !vetoes.contains(&v.id) {
+                    vetoes.push(v.id.clone());
+                    reasons.insert(v.id.clone(), reason.to_owned());
+                }
+            }
+        }
+    }
+    let missing: Vec<&str> =
+        rubric.steps().filter(|st| !s.steps.contains_key(&st.id)).map(|st| st.id.as_str()).collect();
+    if s.steps.is_empty() {
+        problems.push(no_steps(s.examiner, s.exam_no, s.task));
+    } else if !missing.is_empty() {
+        problems.push(missing_steps(s.examiner, s.exam_no, s.task, &missing));
+    }
+    if !problems.is_empty() {
+        return Err(EntryError::Rejected(problems));
+    }
+    let total: f64 = steps.values().sum();
+    let veto_reasons = serde_json::to_string(&reasons).expect("serializes");
+    tx.insert_grade(&NewGrade {
+        session_id: session,
+        exam_no: s.exam_no,
+        rubric_id: &rubric.id,
+        version: &row.version,
+        examiner: s.examiner,
+        steps: &serde_json::to_string(&steps).expect("serializes"),
+        vetoes: &serde_json::to_string(&vetoes).expect("serializes"),
+        total,
+        source: s.source,
+        entered_by: s.entered_by,
+        entered_at: &clock::now_text(),
+        web: s.web.as_ref().map(|w| WebGrade {
+            client_id: w.client_id,
+            comment: w.comment,
+            rating: w.rating,
+            veto_reasons: &veto_reasons,
+        }),
+    })?;
+    Ok(Recorded { total, vetoes, resent: false })
 }
 
 /// Step-by-step entry at the exam site. Prompts go to stderr, answers come from stdin
@@ -388,11 +587,7 @@ fn interactive(context: &Context, args: &GradeEntryArgs) -> Result<(), Error> {
     );
     let mut db = context.workspace()?;
     let session = find_session(&db, session_id)?;
-    let candidate = db
-        .candidates(&session.id)?
-        .into_iter()
-        .find(|c| c.exam_no == exam_no)
-        .ok_or_else(|| Error::user(format!("准考证号 {exam_no} 不在批次 {} 的考生名单中", session.id)))?;
+    let candidate = find_candidate(&db, &session.id, exam_no)?;
     refuse_ungradable(&db, &session.id, exam_no)?;
     let row = drawn_rubric(&db, &session.id, exam_no, task)?;
     let rubric = &row.rubric;
@@ -463,27 +658,81 @@ fn interactive(context: &Context, args: &GradeEntryArgs) -> Result<(), Error> {
     if !confirmed {
         return Err(Error::user("已取消，本次评分未保存"));
     }
-    let now = clock::now_text();
     let tx = db.transaction()?;
-    // Checked again: the candidate may have been withdrawn or marked while this was typed.
-    refuse_ungradable(&tx, &session.id, exam_no)?;
-    tx.insert_grade(&NewGrade {
-        session_id: &session.id,
-        exam_no,
-        rubric_id: &rubric.id,
-        version: &row.version,
-        examiner,
-        steps: &serde_json::to_string(&points).expect("serializes"),
-        vetoes: &serde_json::to_string(&vetoes).expect("serializes"),
-        total,
-        source: "交互录入",
-        entered_by: &account(),
-        entered_at: &now,
-    })?;
+    // Checked again as it is stored: the candidate may have been withdrawn or marked
+    // while this was typed.
+    let marked: Vec<MarkedVeto> = vetoes.iter().map(|id| MarkedVeto { id: id.clone(), reason: None }).collect();
+    record_entry(
+        &tx,
+        &Submission {
+            session: &session,
+            exam_no,
+            task: &rubric.id,
+            examiner,
+            steps: &points,
+            vetoes: &marked,
+            source: "交互录入",
+            entered_by: &account(),
+            web: None,
+        },
+    )?;
     tx.commit()?;
     let out = context.out;
     out.json(&json!({ "session": session.id, "exam_no": exam_no, "task": rubric.id, "examiner": examiner, "total": total, "vetoes": vetoes }))?;
     out.line(format!("已保存：{exam_no} {} 考评员 {examiner} {} 分", rubric.id, format_number(total)))
+}
+
+/// What an examiner's tablet lists: every drawn task of the session with its
+/// candidates, and whether `examiner` has an entry for each. Candidates who are not
+/// graded here (退考, 缺考, 沿用) are left out.
+pub fn examiner_queue(db: &impl Read, session: &SessionRow, examiner: &str) -> Result<serde_json::Value, Error> {
+    let names: HashMap<String, String> = db.candidates(&session.id)?.into_iter().map(|c| (c.exam_no, c.name)).collect();
+    let refused = super::candidates::unscorable(db, &session.id, Part::Practical)?;
+    let graded: HashSet<(String, String)> = db
+        .grades(&session.id)?
+        .into_iter()
+        .filter(|g| g.examiner == examiner)
+        .map(|g| (g.exam_no, g.rubric_id))
+        .collect();
+    let mut draws = db.draws(&session.id)?;
+    draws.sort_by(|a, b| crate::db::exam_order(&a.exam_no, &b.exam_no).then(a.position.cmp(&b.position)));
+    let mut tasks: BTreeMap<String, (String, Vec<serde_json::Value>)> = BTreeMap::new();
+    for d in draws.iter().filter(|d| !refused.contains_key(&d.exam_no)) {
+        if !tasks.contains_key(&d.rubric_id) {
+            let title = db.rubric(&d.rubric_id, Some(&d.version))?.map(|r| r.rubric.title).unwrap_or_default();
+            tasks.insert(d.rubric_id.clone(), (title, Vec::new()));
+        }
+        let key = (d.exam_no.clone(), d.rubric_id.clone());
+        tasks.get_mut(&d.rubric_id).expect("inserted").1.push(json!({
+            "exam_no": d.exam_no,
+            "name": names.get(&d.exam_no).cloned().unwrap_or_default(),
+            "graded": graded.contains(&key),
+        }));
+    }
+    Ok(json!({
+        "tasks": tasks.into_iter().map(|(task, (title, candidates))| json!({
+            "task": task, "title": title, "candidates": candidates,
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// The score sheet of one candidate's drawn task: the rubric as `rubric show --json`
+/// prints it, and who is being graded (ID number masked).
+pub fn score_sheet(
+    db: &impl Read,
+    session: &SessionRow,
+    exam_no: &str,
+    task: &str,
+) -> Result<serde_json::Value, EntryError> {
+    let candidate = find_candidate(db, &session.id, exam_no)?;
+    let row = drawn_rubric(db, &session.id, exam_no, task)?;
+    let mut sheet = rubric_json(&row);
+    sheet["candidate"] = json!({
+        "exam_no": candidate.exam_no,
+        "name": candidate.name,
+        "id_masked": crate::idcard::mask(&candidate.id_number),
+    });
+    Ok(sheet)
 }
 
 /// Columns of a grade-entry file.
@@ -635,7 +884,7 @@ fn import_grades(
             match rubric.veto(&veto) {
                 Some(v) => Some(v.id.clone()),
                 None => {
-                    problems.error(at(c.veto.unwrap_or(0)), format!("任务 {task} 没有否决项「{veto}」"));
+                    problems.error(at(c.veto.unwrap_or(0)), no_veto(&task, &veto));
                     None
                 }
             }
@@ -665,20 +914,14 @@ fn import_grades(
             }
             match rubric.step(&step) {
                 None => {
-                    problems.error(at(c.step.unwrap_or(0)), format!("任务 {task} 没有步骤「{step}」"));
+                    problems.error(at(c.step.unwrap_or(0)), no_step(&task, &step));
                     None
                 }
                 Some(spec) => {
                     let text = cell_str(cells, c.points);
                     let value = step_points(&text, spec.points);
                     if value.is_none() {
-                        problems.error(
-                            at(c.points.unwrap_or(0)),
-                            format!(
-                                "步骤 {step} 的得分「{text}」不对：应为 0 到 {} 之间的数（可用半分）",
-                                format_number(spec.points)
-                            ),
-                        );
+                        problems.error(at(c.points.unwrap_or(0)), bad_points(&step, &text, spec.points));
                     }
                     value.map(|v| (spec.id.clone(), v))
                 }
@@ -715,15 +958,10 @@ fn import_grades(
         let missing: Vec<&str> =
             rubric.steps().filter(|s| !entry.steps.contains_key(&s.id)).map(|s| s.id.as_str()).collect();
         if entry.steps.is_empty() {
-            problems.error(
-                Location::new(&file, entry.first_row, None),
-                format!("考评员 {examiner} 对 {exam_no} 的 {task} 没有各步骤得分"),
-            );
+            problems.error(Location::new(&file, entry.first_row, None), no_steps(examiner, exam_no, task));
         } else if !missing.is_empty() {
-            problems.error(
-                Location::new(&file, entry.first_row, None),
-                format!("考评员 {examiner} 对 {exam_no} 的 {task} 缺少步骤 {} 的得分", missing.join("、")),
-            );
+            problems
+                .error(Location::new(&file, entry.first_row, None), missing_steps(examiner, exam_no, task, &missing));
         }
     }
     if problems.has_errors() {
@@ -748,6 +986,7 @@ fn import_grades(
             source: &format!("{file}:{}", entry.first_row),
             entered_by: &who,
             entered_at: &now,
+            web: None,
         })?;
     }
     tx.commit()?;
@@ -803,11 +1042,24 @@ pub fn practical_status(db: &impl Read, session: &SessionRow, plan: &Plan) -> Re
     Ok(out)
 }
 
-fn status(context: &Context, session_id: &str, agreement: bool) -> Result<(), Error> {
-    let db = context.existing()?;
-    let session = find_session(&db, session_id)?;
+/// Where a session's practical grading stands: what `grade status` shows.
+pub struct StatusReport {
+    pub session: SessionRow,
+    pub list: Vec<CandidatePractical>,
+    /// Candidates not graded here (退考, 缺考, 沿用), with why.
+    pub refused: HashMap<String, Unscorable>,
+    /// Tasks by outcome (`scored`, `missing`, …), refused candidates left out.
+    pub counts: BTreeMap<&'static str, usize>,
+    pub complete: usize,
+    pub superseded: i64,
+    pub agreement: Option<serde_json::Value>,
+}
+
+/// Works out [`StatusReport`]; with `agreement`, the examiners' agreement too.
+pub fn status_report(db: &impl Read, session_id: &str, agreement: bool) -> Result<StatusReport, Error> {
+    let session = find_session(db, session_id)?;
     let plan = plan_of(&session)?;
-    let mut list = practical_status(&db, &session, &plan)?;
+    let mut list = practical_status(db, &session, &plan)?;
     if list.is_empty() {
         return Err(Error::user(format!(
             "批次 {} 还没有抽签；请先运行 certify practical draw --session {}",
@@ -816,13 +1068,13 @@ fn status(context: &Context, session_id: &str, agreement: bool) -> Result<(), Er
     }
     // Someone withdrawn, absent or carrying the practical over has no practical score
     // here: entries made before stay on record, but they are not this session's result.
-    let refused = super::candidates::unscorable(&db, &session.id, Part::Practical)?;
+    let refused = super::candidates::unscorable(db, &session.id, Part::Practical)?;
     for c in &mut list {
         if refused.contains_key(&c.exam_no) {
             c.practical = None;
         }
     }
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
     for c in list.iter().filter(|c| !refused.contains_key(&c.exam_no)) {
         for (_, _, o) in &c.tasks {
             let key = match o {
@@ -837,32 +1089,55 @@ fn status(context: &Context, session_id: &str, agreement: bool) -> Result<(), Er
         }
     }
     let complete = list.iter().filter(|c| c.practical.is_some()).count();
-    let agreement_value = agreement.then(|| agreement_report(&list));
+    let agreement = agreement.then(|| agreement_report(&list));
+    let superseded = db.superseded_grades(&session.id)?;
+    Ok(StatusReport { session, list, refused, counts, complete, superseded, agreement })
+}
+
+impl StatusReport {
+    /// The JSON document's keys but the candidates.
+    fn head(&self) -> serde_json::Value {
+        json!({
+            "session": self.session.id,
+            "complete": self.complete,
+            "tasks": self.counts,
+            "superseded_entries": self.superseded,
+            "agreement": self.agreement,
+            "not_graded": self.refused.len(),
+        })
+    }
+
+    fn candidate_json(&self, c: &CandidatePractical) -> serde_json::Value {
+        json!({
+            "exam_no": c.exam_no,
+            "practical": c.practical,
+            "not_graded": self.refused.get(&c.exam_no).map(|u| json!({ "reason": u.code(), "label": u.label(), "detail": u.sentence() })),
+            "tasks": c.tasks.iter().map(|(d, entries, o)| json!({
+                "task": d.rubric,
+                "weight": d.weight,
+                "examiners": entries.iter().map(|e| json!({ "examiner": e.examiner, "total": e.total, "vetoes": e.vetoes })).collect::<Vec<_>>(),
+                "score": o.score(),
+                "status": o,
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The whole document `grade status --json` prints, as one value.
+    pub fn json(&self) -> serde_json::Value {
+        let mut document = self.head();
+        document["candidates"] = self.list.iter().map(|c| self.candidate_json(c)).collect();
+        document
+    }
+}
+
+fn status(context: &Context, session_id: &str, agreement: bool) -> Result<(), Error> {
+    let db = context.existing()?;
+    let report = status_report(&db, session_id, agreement)?;
     let out = context.out;
     if out.json {
-        let head = json!({
-            "session": session.id,
-            "complete": complete,
-            "tasks": counts,
-            "superseded_entries": db.superseded_grades(&session.id)?,
-            "agreement": agreement_value,
-            "not_graded": refused.len(),
-        });
-        return out.json_with_list(&head, "candidates", list.iter().map(|c| {
-            json!({
-                "exam_no": c.exam_no,
-                "practical": c.practical,
-                "not_graded": refused.get(&c.exam_no).map(|u| json!({ "reason": u.code(), "label": u.label(), "detail": u.sentence() })),
-                "tasks": c.tasks.iter().map(|(d, entries, o)| json!({
-                    "task": d.rubric,
-                    "weight": d.weight,
-                    "examiners": entries.iter().map(|e| json!({ "examiner": e.examiner, "total": e.total, "vetoes": e.vetoes })).collect::<Vec<_>>(),
-                    "score": o.score(),
-                    "status": o,
-                })).collect::<Vec<_>>(),
-            })
-        }));
+        return out.json_with_list(&report.head(), "candidates", report.list.iter().map(|c| report.candidate_json(c)));
     }
+    let StatusReport { session, list, refused, counts, complete, agreement: agreement_value, .. } = report;
     let n = |k: &str| counts.get(k).copied().unwrap_or(0);
     out.line(format!(
         "批次 {}：{} 名考生，实操已出成绩 {} 人。任务：已评 {}，已仲裁 {}，否决 {}，待仲裁 {}，待评 {}，需再加一位考评员 {}。",
@@ -1031,6 +1306,58 @@ pub fn arbitrate(tx: &Tx<'_>, a: &Arbitration<'_>) -> Result<Outcome, Error> {
     Ok(outcome)
 }
 
+/// What every arbitration needs before anything is opened: a score in range, an arbiter and a reason.
+fn check_resolution(score: f64, examiner: &str, reason: &str) -> Result<(), Error> {
+    check_task_score(score)?;
+    if reason.trim().is_empty() || examiner.trim().is_empty() {
+        return Err(Error::user("请写明仲裁人（--examiner）和仲裁理由（--reason）"));
+    }
+    Ok(())
+}
+
+/// What `grade resolve` asks for, flag by flag.
+pub struct Resolve<'a> {
+    pub session_id: &'a str,
+    pub exam_no: &'a str,
+    pub task: &'a str,
+    pub score: f64,
+    pub examiner: &'a str,
+    pub reason: &'a str,
+}
+
+/// Records an arbiter's score as `grade resolve` does, in one transaction that `also`
+/// writes into before it commits (the server's log); returns what `grade resolve --json`
+/// prints.
+pub fn resolve_task(
+    db: &mut Db,
+    r: &Resolve<'_>,
+    also: impl FnOnce(&Tx<'_>) -> Result<(), Error>,
+) -> Result<serde_json::Value, Error> {
+    check_resolution(r.score, r.examiner, r.reason)?;
+    let session = find_session(db, r.session_id)?;
+    let tx = db.transaction()?;
+    let arbitration = Arbitration {
+        session: &session,
+        exam_no: r.exam_no,
+        task: r.task,
+        score: r.score,
+        examiner: r.examiner.trim(),
+        reason: r.reason.trim(),
+        only_disputed: true,
+    };
+    arbitrate(&tx, &arbitration)?;
+    also(&tx)?;
+    tx.commit()?;
+    Ok(json!({
+        "session": session.id,
+        "exam_no": r.exam_no,
+        "task": r.task,
+        "score": r.score,
+        "examiner": r.examiner,
+        "reason": r.reason,
+    }))
+}
+
 fn resolve(
     context: &Context,
     session_id: &str,
@@ -1040,26 +1367,12 @@ fn resolve(
     examiner: &str,
     reason: &str,
 ) -> Result<(), Error> {
-    check_task_score(score)?;
-    if reason.trim().is_empty() || examiner.trim().is_empty() {
-        return Err(Error::user("请写明仲裁人（--examiner）和仲裁理由（--reason）"));
-    }
+    check_resolution(score, examiner, reason)?;
     let mut db = context.workspace()?;
-    let session = find_session(&db, session_id)?;
-    let tx = db.transaction()?;
-    let arbitration = Arbitration {
-        session: &session,
-        exam_no,
-        task,
-        score,
-        examiner: examiner.trim(),
-        reason: reason.trim(),
-        only_disputed: true,
-    };
-    arbitrate(&tx, &arbitration)?;
-    tx.commit()?;
+    let request = Resolve { session_id, exam_no, task, score, examiner, reason };
+    let document = resolve_task(&mut db, &request, |_| Ok(()))?;
     let out = context.out;
-    out.json(&json!({ "session": session.id, "exam_no": exam_no, "task": task, "score": score, "examiner": examiner, "reason": reason }))?;
+    out.json(&document)?;
     out.line(format!("已记录仲裁：{exam_no} {task} {} 分（仲裁人 {examiner}，理由：{reason}）", format_number(score)))?;
     note("该任务的分数以仲裁结果为准。");
     Ok(())

@@ -19,6 +19,7 @@ mod operations;
 mod papers;
 mod practical;
 mod rooms;
+mod serve;
 mod sessions;
 mod settings;
 
@@ -34,9 +35,10 @@ pub use self::certificates::{CertificateRead, CertificateRow, NewCertificate};
 pub use self::operations::{AppealDecision, AppealRow, CarriedPart, LogEntry, MarkRow, NewAppeal, OperationsRead};
 pub use self::papers::{NewBuild, NewPaper, NewPaperItem, PaperItemView, PaperRead, PaperSummary, PaperView};
 pub use self::practical::{
-    DrawRow, GradeRow, NewDraw, NewGrade, NewResolution, PracticalRead, Resolution, RubricRow, RubricState,
+    DrawRow, GradeRow, NewDraw, NewGrade, NewResolution, PracticalRead, Resolution, RubricRow, RubricState, WebGrade,
 };
 pub use self::rooms::RoomsRead;
+pub use self::serve::{ExaminerRow, ServeLock, ServeRead, WebIdentity, WebLogEntry};
 pub use self::sessions::{
     CandidateRow, KeyChange, NewCandidate, NewSession, NewSheet, RawSheet, SessionRead, SessionRow, SheetRow,
     exam_order,
@@ -45,7 +47,7 @@ pub use self::settings::SettingsRead;
 use crate::error::Error;
 
 /// How many migrations [`MIGRATIONS`] has.
-const MIGRATION_COUNT: usize = 8;
+const MIGRATION_COUNT: usize = 9;
 
 /// The schema, one migration per step; never edit a released step, add one.
 pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
@@ -58,6 +60,7 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/006_calibration.sql")),
         M::up(include_str!("migrations/007_certificate_trust.sql")),
         M::up(include_str!("migrations/008_operations.sql")),
+        M::up(include_str!("migrations/009_serve.sql")),
     ])
 });
 

@@ -89,6 +89,19 @@ pub struct NewGrade<'a> {
     pub source: &'a str,
     pub entered_by: &'a str,
     pub entered_at: &'a str,
+    /// What only an entry sent through the server has.
+    pub web: Option<WebGrade<'a>>,
+}
+
+/// What a grade sent through the server carries besides the scores.
+pub struct WebGrade<'a> {
+    /// The tablet's id for this submission: a resend with the same id is stored once.
+    pub client_id: &'a str,
+    pub comment: &'a str,
+    /// `pass`, `borderline` or `fail`.
+    pub rating: Option<&'a str>,
+    /// JSON object: veto id → the examiner's reason.
+    pub veto_reasons: &'a str,
 }
 
 fn rubric_body(text: String) -> rusqlite::Result<Rubric> {
@@ -263,7 +276,8 @@ impl Tx<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO grade_entries (session_id, exam_no, rubric_id, version, examiner, steps, vetoes, total, \
-                 source, entered_by, entered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 source, entered_by, entered_at, client_id, comment, rating, veto_reasons) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?
             .execute(params![
                 grade.session_id,
@@ -276,7 +290,11 @@ impl Tx<'_> {
                 grade.total,
                 grade.source,
                 grade.entered_by,
-                grade.entered_at
+                grade.entered_at,
+                grade.web.as_ref().map(|w| w.client_id),
+                grade.web.as_ref().map(|w| w.comment),
+                grade.web.as_ref().and_then(|w| w.rating),
+                grade.web.as_ref().map(|w| w.veto_reasons),
             ])?;
         Ok(())
     }

@@ -35,6 +35,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("tickets.html", include_str!("templates/tickets.html")),
         ("sign_in.html", include_str!("templates/sign_in.html")),
         ("score_sheet.html", include_str!("templates/score_sheet.html")),
+        ("serve_index.html", include_str!("templates/serve_index.html")),
     ] {
         env.add_template(name, source).expect("built-in template parses");
     }

@@ -19,6 +19,7 @@ mod papers;
 mod practical;
 mod readme;
 mod score_sheets;
+mod server;
 mod sessions;
 mod trust;
 mod workspace;

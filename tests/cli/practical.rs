@@ -56,7 +56,7 @@ pub fn tasks(ws: &Workspace, exam_no: &str) -> Vec<String> {
 }
 
 /// (step id, max points) of a rubric.
-fn steps(ws: &Workspace, task: &str) -> Vec<(String, f64)> {
+pub fn steps(ws: &Workspace, task: &str) -> Vec<(String, f64)> {
     let rubric = ws.json(["rubric", "show", task]);
     rubric["sections"]
         .as_array()

@@ -1,0 +1,232 @@
+//! Logging in and out, and who is asking: the session cookie, the limit on wrong codes,
+//! and the same-origin rule for every request that changes data.
+//!
+//! Guarantees: a cookie is `HttpOnly; SameSite=Strict; Path=/` and carries a random
+//! token whose hash alone is stored; it is honoured only while its browser session is
+//! neither ended, expired nor of a revoked examiner, and only for this server's exam
+//! session. A wrong code is told apart neither from an unknown name nor from a wrong
+//! role. Five wrong codes from one address within a minute refuse that address (429)
+//! for five minutes, and the block is logged.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Extension, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::body::{ApiError, ApiJson};
+use super::{AppState, Who, log_entry};
+use crate::access::{self, Role};
+use crate::clock;
+use crate::db::ServeRead;
+
+/// The cookie holding the session token.
+pub const COOKIE: &str = "certify_session";
+
+/// Refuses a data-changing request that a browser sent from another site (403), or a
+/// script's that does not say it sends JSON; see [`access::same_origin`].
+pub async fn same_origin_only(request: Request, next: Next) -> Response {
+    if super::changes_data(request.method()) {
+        let headers = request.headers();
+        let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+        let origin = access::RequestOrigin {
+            origin: text(header::ORIGIN),
+            host: text(header::HOST),
+            sec_fetch_site: headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
+            content_type: text(header::CONTENT_TYPE),
+        };
+        if let Err(why) = access::same_origin(&origin) {
+            return ApiError::new(StatusCode::FORBIDDEN, why).into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// The session token in the request's cookies.
+fn token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Someone logged in to this server's session.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub examiner_id: i64,
+    pub name: String,
+    pub role: Role,
+    token_hash: String,
+}
+
+impl FromRequestParts<AppState> for Identity {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let unauthorized =
+            || ApiError::new(StatusCode::UNAUTHORIZED, "请先登录（登录已过期、已退出或登录码已被撤销时须重新登录）");
+        let token = token(&parts.headers).ok_or_else(unauthorized)?;
+        let token_hash = access::token_hash(&token);
+        let session = state.session_id().to_owned();
+        let lookup = token_hash.clone();
+        let identity = state
+            .db(move |db| {
+                let now = clock::unix_seconds();
+                let Some(identity) = db.web_identity(&lookup, now)?.filter(|i| i.session_id == session) else {
+                    return Ok(None);
+                };
+                // last_seen is for the office's view of who is active; once a minute is
+                // enough, and spares every read a write.
+                if now - identity.last_seen >= 60 {
+                    let tx = db.transaction()?;
+                    tx.touch_web_session(&lookup, now)?;
+                    tx.commit()?;
+                }
+                Ok(Some(identity))
+            })
+            .await?
+            .ok_or_else(unauthorized)?;
+        let role = Role::parse(&identity.role).ok_or_else(unauthorized)?;
+        if let Some(who) = parts.extensions.get::<Who>() {
+            who.set(&identity.name);
+        }
+        Ok(Identity { examiner_id: identity.examiner_id, name: identity.name, role, token_hash })
+    }
+}
+
+/// A chief examiner (考评组长) logged in as one: anyone else is refused 403.
+pub struct Chief(pub Identity);
+
+impl FromRequestParts<AppState> for Chief {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let identity = Identity::from_request_parts(parts, state).await?;
+        if identity.role != Role::Chief {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "只有考评组长可以查看评分进度和仲裁"));
+        }
+        Ok(Chief(identity))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    role: Role,
+    name: String,
+    code: String,
+}
+
+fn cookie(value: &str, max_age: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}"))
+        .expect("token is base64url")
+}
+
+/// `POST /api/login`.
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(who): Extension<Who>,
+    ApiJson(body): ApiJson<Login>,
+) -> Result<Response, ApiError> {
+    let address = peer.ip();
+    if let Some(until) = state.limit().blocked_until(address, Instant::now()) {
+        let seconds = until.saturating_duration_since(Instant::now()).as_secs().max(1);
+        return Err(ApiError::too_many(
+            format!(
+                "登录码错误次数太多，这台设备暂时不能登录；请 {} 分钟后再试，或请考务人员核对登录码",
+                seconds.div_ceil(60)
+            ),
+            seconds,
+        ));
+    }
+    let name = body.name.trim().to_owned();
+    let (session, lookup_name, code) = (state.session_id().to_owned(), name.clone(), body.code.clone());
+    let found = state
+        .db(move |db| {
+            Ok(db.active_examiner(&session, &lookup_name)?.filter(|e| {
+                e.role == body.role.code()
+                    && access::same_hash(&e.code_hash, &access::code_hash(&session, &e.name, &code))
+            }))
+        })
+        .await?;
+    let address_text = address.to_string();
+    let Some(examiner) = found else {
+        let blocked = state.limit().fail(address, Instant::now());
+        let log_state = state.clone();
+        let detail = format!("{}「{name}」登录失败", body.role.code());
+        state
+            .db(move |db| {
+                let tx = db.transaction()?;
+                let at = clock::now_text();
+                tx.log_web(&log_entry(&log_state, &at, None, &address_text, "login-failed", &detail))?;
+                if blocked {
+                    let why = format!(
+                        "{} 分钟内 {} 次登录码错误，暂停该地址登录 {} 分钟",
+                        access::FAILURE_WINDOW.as_secs() / 60,
+                        access::MAX_FAILURES,
+                        access::BLOCK.as_secs() / 60
+                    );
+                    tx.log_web(&log_entry(&log_state, &at, None, &address_text, "login-blocked", &why))?;
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await?;
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "姓名、身份或登录码不对；请核对后重新输入"));
+    };
+    state.limit().succeed(address);
+    let token = access::new_token();
+    let token_hash = access::token_hash(&token);
+    let role = body.role;
+    let log_state = state.clone();
+    let logged_name = examiner.name.clone();
+    state
+        .db(move |db| {
+            let now = clock::unix_seconds();
+            let tx = db.transaction()?;
+            tx.start_web_session(&token_hash, examiner.id, role.code(), now, now + access::SESSION_SECONDS)?;
+            let at = clock::now_text();
+            tx.log_web(&log_entry(&log_state, &at, Some(&logged_name), &address_text, "login", role.code()))?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await?;
+    who.set(&name);
+    let mut response =
+        axum::Json(json!({ "name": name, "role": role.code(), "session": state.session_id() })).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie(&token, access::SESSION_SECONDS));
+    Ok(response)
+}
+
+/// `POST /api/logout`: ends this browser's session (the cookie is cleared too).
+pub async fn logout(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    identity: Identity,
+) -> Result<Response, ApiError> {
+    let address = peer.ip().to_string();
+    let log_state = state.clone();
+    state
+        .db(move |db| {
+            let tx = db.transaction()?;
+            tx.end_web_session(&identity.token_hash, clock::unix_seconds())?;
+            let at = clock::now_text();
+            tx.log_web(&log_entry(&log_state, &at, Some(&identity.name), &address, "logout", ""))?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await?;
+    let mut response = axum::Json(json!({ "logged_out": true })).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie("", 0));
+    Ok(response)
+}

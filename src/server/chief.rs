@@ -1,0 +1,71 @@
+//! The chief examiner's (考评组长) endpoints: where the grading stands, and arbitration.
+//!
+//! Guarantees: `status` is the very document `certify grade status --agreement --json`
+//! prints (built by the same function); `resolve` records through the function
+//! `certify grade resolve` uses, with the logged-in chief as the arbiter, and logs it in
+//! the same transaction.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::auth::Chief;
+use super::body::{ApiError, ApiJson};
+use super::{AppState, log_entry};
+use crate::clock;
+use crate::commands::practical::{self, Resolve};
+use crate::import::format_number;
+
+/// `GET /api/chief/status`.
+pub async fn status(State(state): State<AppState>, _chief: Chief) -> Result<Json<Value>, ApiError> {
+    let session = state.session_id().to_owned();
+    let report = state.db(move |db| Ok(practical::status_report(db, &session, true)?.json())).await?;
+    Ok(Json(report))
+}
+
+/// The flags of `grade resolve` but `--session` (the server's) and `--examiner` (the
+/// chief who is logged in).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveBody {
+    #[serde(alias = "exam_no")]
+    candidate: String,
+    task: String,
+    score: f64,
+    reason: String,
+}
+
+/// `POST /api/chief/resolve`.
+pub async fn resolve(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Chief(chief): Chief,
+    ApiJson(body): ApiJson<ResolveBody>,
+) -> Result<Json<Value>, ApiError> {
+    let address = peer.ip().to_string();
+    let log_state = state.clone();
+    let session = state.session_id().to_owned();
+    let document = state
+        .db(move |db| {
+            let (exam_no, task) = (body.candidate.trim(), body.task.trim());
+            let detail =
+                format!("{exam_no} {task} 仲裁 {} 分，理由：{}", format_number(body.score), body.reason.trim());
+            let request = Resolve {
+                session_id: &session,
+                exam_no,
+                task,
+                score: body.score,
+                examiner: &chief.name,
+                reason: &body.reason,
+            };
+            Ok(practical::resolve_task(db, &request, |tx| {
+                let at = clock::now_text();
+                tx.log_web(&log_entry(&log_state, &at, Some(&chief.name), &address, "resolve", &detail))
+            })?)
+        })
+        .await?;
+    Ok(Json(document))
+}

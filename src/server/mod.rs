@@ -1,0 +1,321 @@
+//! The exam site's own web server (`certify serve`): examiners grade on tablets over the
+//! site's Wi-Fi, the chief examiner follows the grading and arbitrates.
+//!
+//! This module holds the router, the shared state, the one-server-per-session lock,
+//! shutdown and the request log; [`auth`] logs people in and checks every request;
+//! [`examiner`] and [`chief`] are the two roles' endpoints; [`body`] reads request bodies
+//! and words every refusal in Chinese.
+//!
+//! Guarantees:
+//! - No SQL here: handlers call the same domain functions and `db` methods the CLI uses
+//!   (`commands::practical`), so a grade sent from a tablet is checked and stored exactly
+//!   as `certify grade` stores one.
+//! - Each request opens its own connection inside `spawn_blocking` (the async threads
+//!   never wait on SQLite); writes are the CLI's IMMEDIATE transactions with its busy
+//!   timeout, so the CLI keeps working on the same file meanwhile (WAL). A change is
+//!   answered 200 only after its transaction committed, and its `web_log` line is
+//!   written in that same transaction.
+//! - One server per session: the lock row names the holder (pid, host, address); it
+//!   is renewed every [`HEARTBEAT`], so a killed server's lock goes stale after
+//!   [`STALE_AFTER`] (at once on the same Linux host, where the dead pid is seen).
+//! - Ctrl-C or SIGTERM stops accepting, lets requests in flight finish, then releases
+//!   the lock.
+//! - stderr gets one line per request: method, path (query values left out: they name
+//!   candidates), status, milliseconds, who. Never an ID number.
+
+pub mod auth;
+pub mod body;
+pub mod chief;
+pub mod examiner;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, Response};
+use axum::routing::{get, post};
+
+use crate::access::{self, LoginLimit};
+use crate::clock;
+use crate::db::{Db, ServeLock, ServeRead, WebLogEntry};
+use crate::error::Error;
+use body::ApiError;
+
+/// How often a running server renews its lock.
+pub const HEARTBEAT: Duration = Duration::from_secs(5);
+
+/// A lock not renewed for this long belongs to a server that is gone.
+pub const STALE_AFTER: i64 = 20;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db_path: PathBuf,
+    session_id: String,
+    limit: Mutex<LoginLimit>,
+}
+
+impl AppState {
+    pub fn new(db_path: PathBuf, session_id: String) -> AppState {
+        AppState { inner: Arc::new(Inner { db_path, session_id, limit: Mutex::new(LoginLimit::default()) }) }
+    }
+
+    /// The exam session this server is for.
+    pub fn session_id(&self) -> &str {
+        &self.inner.session_id
+    }
+
+    /// The wrong-code counts, for the login handler.
+    fn limit(&self) -> std::sync::MutexGuard<'_, LoginLimit> {
+        // A panic while holding the lock leaves the counts as they were: still usable.
+        self.inner.limit.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `work` on a fresh connection to the workspace, off the async threads.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Db) -> Result<T, ApiError> + Send + 'static,
+    {
+        let path = self.inner.db_path.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut db = Db::open(&path)?;
+            work(&mut db)
+        })
+        .await
+        .unwrap_or_else(|_| Err(ApiError::internal("处理请求时程序出错，没有写入任何内容")))
+    }
+}
+
+/// Who made a request, filled in by [`auth`] once known, read by the request log.
+#[derive(Clone, Default)]
+pub struct Who(Arc<OnceLock<String>>);
+
+impl Who {
+    pub fn set(&self, name: &str) {
+        let _ = self.0.set(name.to_owned());
+    }
+}
+
+/// A `web_log` line for this server's session, now.
+pub fn log_entry<'a>(
+    state: &'a AppState,
+    at: &'a str,
+    who: Option<&'a str>,
+    address: &'a str,
+    action: &'a str,
+    detail: &'a str,
+) -> WebLogEntry<'a> {
+    WebLogEntry { session_id: state.session_id(), at, who, address, action, detail }
+}
+
+/// The whole router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/api/login", post(auth::login))
+        .route("/api/logout", post(auth::logout))
+        .route("/api/examiner/queue", get(examiner::queue))
+        .route("/api/examiner/sheet", get(examiner::sheet))
+        .route("/api/examiner/grades", post(examiner::grades))
+        .route("/api/chief/status", get(chief::status))
+        .route("/api/chief/resolve", post(chief::resolve))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(auth::same_origin_only))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+/// A placeholder page, so a browser sees the server is alive (the pages come later).
+async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
+    let page = crate::render::render_document(
+        "serve_index.html",
+        "考场服务首页",
+        minijinja::context! { session => state.session_id() },
+    )?;
+    Ok(Html(page))
+}
+
+async fn not_found(request: Request) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, format!("没有这个地址：{}", request.uri().path()))
+}
+
+async fn method_not_allowed(request: Request) -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("{} 不支持 {} 请求", request.uri().path(), request.method()))
+}
+
+/// The path as the log shows it: query keys kept, their values (exam numbers) left out.
+fn loggable_path(uri: &axum::http::Uri) -> String {
+    match uri.query() {
+        None => uri.path().to_owned(),
+        Some(query) => {
+            let keys: Vec<String> = query
+                .split('&')
+                .filter(|pair| !pair.is_empty())
+                .map(|pair| format!("{}=…", pair.split('=').next().unwrap_or_default()))
+                .collect();
+            format!("{}?{}", uri.path(), keys.join("&"))
+        }
+    }
+}
+
+async fn log_request(mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = loggable_path(request.uri());
+    let who = Who::default();
+    request.extensions_mut().insert(who.clone());
+    let response = next.run(request).await;
+    eprintln!(
+        "{method} {path} {} {}ms {}",
+        response.status().as_u16(),
+        started.elapsed().as_millis(),
+        who.0.get().map(String::as_str).unwrap_or("-")
+    );
+    response
+}
+
+/// Whether a request changes data (and so must pass the same-origin check).
+pub fn changes_data(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// This machine's name, for the lock row.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_else(|| "本机".into())
+}
+
+/// Whether `pid` is a running process here; `None` where that cannot be seen.
+fn process_alive(pid: i64) -> Option<bool> {
+    cfg!(target_os = "linux").then(|| std::path::Path::new(&format!("/proc/{pid}")).exists())
+}
+
+/// Refuses when another server for `session` is running (its lock is fresh and its
+/// process not seen dead), naming it.
+pub fn refuse_if_running(db: &impl ServeRead, session: &str) -> Result<(), Error> {
+    let Some(held) = db.serve_lock(session)? else { return Ok(()) };
+    let fresh = clock::unix_seconds() - held.heartbeat <= STALE_AFTER;
+    let dead_here = held.host == host_name() && process_alive(held.pid) == Some(false);
+    if fresh && !dead_here {
+        return Err(Error::user(format!(
+            "批次 {session} 的考场服务已在运行（{} 上的进程 {}，地址 {}，启动于 {}），不能再启动一个。\
+             请使用正在运行的服务，或先在那里按 Ctrl-C 停止它；如果那台电脑已关机或程序已被强行结束，请等 {STALE_AFTER} 秒后再启动",
+            held.host, held.pid, held.address, held.started_at
+        )));
+    }
+    Ok(())
+}
+
+/// Takes `session`'s server lock, or says who holds it. Returns the lock's token.
+pub fn take_lock(db: &mut Db, session: &str, address: &str) -> Result<String, Error> {
+    let tx = db.transaction()?;
+    refuse_if_running(&tx, session)?;
+    let token = access::new_token();
+    tx.take_serve_lock(
+        session,
+        &ServeLock {
+            token: token.clone(),
+            pid: i64::from(std::process::id()),
+            host: host_name(),
+            address: address.to_owned(),
+            started_at: clock::now_text(),
+            heartbeat: clock::unix_seconds(),
+        },
+    )?;
+    tx.commit()?;
+    Ok(token)
+}
+
+/// Runs the server on `listener` until Ctrl-C or SIGTERM, renewing the lock meanwhile,
+/// and releases the lock when it stops.
+pub fn run(state: AppState, listener: std::net::TcpListener, lock_token: String) -> Result<(), Error> {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(Error::Io)?;
+    let session = state.session_id().to_owned();
+    let result = runtime.block_on(async {
+        listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        let heartbeat = tokio::spawn(renew_lock(state.clone(), lock_token.clone()));
+        let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+        heartbeat.abort();
+        served
+    });
+    let released = release_lock(&state.inner.db_path, &session, &lock_token);
+    result.map_err(Error::Io)?;
+    released?;
+    crate::output::note("考场服务已停止。");
+    Ok(())
+}
+
+/// Releases `session`'s server lock if `token` still holds it.
+pub fn release_lock(db_path: &std::path::Path, session: &str, token: &str) -> Result<(), Error> {
+    let mut db = Db::open(db_path)?;
+    let tx = db.transaction()?;
+    tx.release_serve_lock(session, token)?;
+    tx.commit()?;
+    Ok(())
+}
+
+async fn renew_lock(state: AppState, token: String) {
+    let mut ticker = tokio::time::interval(HEARTBEAT);
+    loop {
+        ticker.tick().await;
+        let session = state.session_id().to_owned();
+        let token = token.clone();
+        let renewed = state
+            .db(move |db| {
+                let tx = db.transaction()?;
+                let ours = tx.renew_serve_lock(&session, &token, clock::unix_seconds())?;
+                tx.commit()?;
+                Ok(ours)
+            })
+            .await;
+        match renewed {
+            Ok(true) => {}
+            Ok(false) => crate::output::note(
+                "警告：本服务的运行记录已被另一个 certify serve 接管（本服务曾长时间没有响应）。请只保留一个服务，按 Ctrl-C 停止本服务",
+            ),
+            Err(e) => crate::output::note(format!("警告：无法更新考场服务的运行记录：{}", e.message())),
+        }
+    }
+}
+
+/// Resolves on Ctrl-C, or SIGTERM where there is one.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    crate::output::note("正在停止考场服务：处理完正在进行的请求后退出……");
+}
