@@ -1,9 +1,10 @@
 //! certify: the whole cycle of a childcare caregiver certification exam (保育师 and the
 //! 1+X 幼儿照护 certificate), offline, in one SQLite file.
 //!
-//! Layout (see DESIGN.md): `cli` defines the command line; `commands` runs it, one file
-//! per command group; `db` holds all SQL; `import` reads user files behind one trait;
-//! the rest are pure domain modules with no I/O.
+//! Layout: `cli` defines the command line; `commands` runs it, one file per command
+//! group; `server` is the HTTP layer of `certify serve`, one file per role, as thin as the
+//! commands; `db` holds all SQL; `import` reads user files behind one trait; the rest are
+//! pure domain modules with no I/O.
 
 pub mod access;
 pub mod analysis;
