@@ -39,6 +39,11 @@
 //! - `near-duplicate`: two stems whose character 3-gram sets (letters and digits only)
 //!   have Jaccard similarity ≥ [`NEAR_DUPLICATE`] and that are not enemies of each other.
 //!   Each pair is flagged once, on the item that comes later in the input.
+//! - `cue-word`: across the bank's single-choice items, a word (CJK bigram) that stands
+//!   only in the key in at least [`CUE_SHARE`] of the ≥ [`CUE_MIN_ITEMS`] items where it is on
+//!   one side only (a test-wise candidate picks "the option that reports"), or in at most
+//!   [`ANTI_SHARE`] of ≥ [`ANTI_MIN_ITEMS`] (they avoid "the option that says 不必"). Each
+//!   item where the word is on the telling side is flagged; the summary lists the words.
 //!
 //! A flag is not always a fault: a stem word may be the very thing tested. A reviewer who
 //! keeps a flag on purpose records it in a reviews file (`[[review]]` with `id`, `code`,
@@ -71,6 +76,17 @@ pub const EASY_MIN_FACILITY: f64 = 0.5;
 pub const HARD_MAX_FACILITY: f64 = 0.85;
 /// `near-duplicate`: Jaccard similarity of stem 3-grams.
 pub const NEAR_DUPLICATE: f64 = 0.6;
+
+/// `cue-word`: a word counts when it stands on one side only (key or distractors) in at
+/// least this many single-choice items…
+pub const CUE_MIN_ITEMS: usize = 10;
+/// …and is key-only in at least this share of them (three times the chance of a
+/// four-option item).
+pub const CUE_SHARE: f64 = 0.75;
+/// An anti-cue needs more items, since "never in the key" is weaker evidence per item…
+pub const ANTI_MIN_ITEMS: usize = 20;
+/// …and a key-only share at most this.
+pub const ANTI_SHARE: f64 = 0.05;
 
 /// The standard that names competences but no figures.
 pub const STANDARD: &str = "《保育师国家职业技能标准（2021年版）》";
@@ -121,6 +137,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("source-standard-only", "出处缺失或不足"),
     ("difficulty-vs-facility", "难度与实测难度系数矛盾"),
     ("near-duplicate", "题干近似重复"),
+    ("cue-word", "全库答案提示词"),
 ];
 
 /// The Chinese name of a flag code (the code itself if unknown).
@@ -199,6 +216,24 @@ pub struct Summary {
     /// Pooled key-option mean width ≥ [`MULTI_KEY_LONGER`] × the others' (`multi-key-longer`
     /// for the bank as a whole).
     pub multiple_key_longer: bool,
+    /// Words that tell keys from distractors across the whole bank (`cue-word`).
+    pub cue_words: Vec<CueWord>,
+}
+
+/// A word whose place across the bank's single-choice items gives keys away: it stands
+/// only in the key far more often than chance (`"cue"`: pick the option that 报告), or
+/// almost never (`"anti"`: avoid the option that says 不必).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CueWord {
+    pub word: String,
+    /// `"cue"` or `"anti"`.
+    pub direction: &'static str,
+    /// Items where the word is in the key and in no distractor.
+    pub key_only: Vec<String>,
+    /// Items where the word is in a distractor and not in the key.
+    pub distractor_only: Vec<String>,
+    /// `key_only / (key_only + distractor_only)`.
+    pub share: f64,
 }
 
 /// The result of a lint run: the summary and the flagged items, in input order.
@@ -616,6 +651,54 @@ fn trigrams(stem: &str) -> HashSet<[char; 3]> {
     chars.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
 }
 
+/// `cue-word`: the words (CJK bigrams, other than [`FUNCTION_WORDS`]) that tell keys from
+/// distractors across the single-choice items, most telling first.
+pub fn cue_words(items: &[Item]) -> Vec<CueWord> {
+    let mut sides: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    for item in items.iter().filter(|i| i.kind == Kind::Single) {
+        let keys = key_indexes(item);
+        if keys.is_empty() {
+            continue;
+        }
+        let words: Vec<HashSet<String>> =
+            item.options.iter().map(|o| cjk_bigrams(o).into_iter().collect::<HashSet<String>>()).collect();
+        let all: HashSet<&String> = words.iter().flatten().collect();
+        for word in all {
+            if FUNCTION_WORDS.contains(&word.as_str()) {
+                continue;
+            }
+            let in_key = keys.iter().any(|&k| words[k].contains(word));
+            let in_other = words.iter().enumerate().any(|(i, w)| !keys.contains(&i) && w.contains(word));
+            let entry = sides.entry(word.clone()).or_default();
+            match (in_key, in_other) {
+                (true, false) => entry.0.push(item.id.clone()),
+                (false, true) => entry.1.push(item.id.clone()),
+                _ => {}
+            }
+        }
+    }
+    let mut found: Vec<CueWord> = sides
+        .into_iter()
+        .filter_map(|(word, (key_only, distractor_only))| {
+            let n = key_only.len() + distractor_only.len();
+            let share = key_only.len() as f64 / n as f64;
+            let direction = if n >= CUE_MIN_ITEMS && share >= CUE_SHARE {
+                "cue"
+            } else if n >= ANTI_MIN_ITEMS && share <= ANTI_SHARE {
+                "anti"
+            } else {
+                return None;
+            };
+            Some(CueWord { word, direction, key_only, distractor_only, share })
+        })
+        .collect();
+    found.sort_by(|a, b| {
+        let telling = |c: &CueWord| (c.share - 0.25).abs();
+        telling(b).total_cmp(&telling(a)).then_with(|| a.word.cmp(&b.word))
+    });
+    found
+}
+
 /// `near-duplicate` pairs `(earlier, later, similarity)` by index, each pair once.
 pub fn near_duplicates(items: &[Item]) -> Vec<(usize, usize, f64)> {
     let grams: Vec<HashSet<[char; 3]>> = items.iter().map(|i| trigrams(&i.stem)).collect();
@@ -696,6 +779,36 @@ pub fn lint(items: &[Item], reviews: &[Review]) -> Report {
             f
         })
         .collect();
+    let cues = cue_words(items);
+    let index_of: HashMap<&str, usize> = items.iter().enumerate().map(|(i, item)| (item.id.as_str(), i)).collect();
+    for cue in &cues {
+        let (ids, reason) = match cue.direction {
+            "cue" => (
+                &cue.key_only,
+                format!(
+                    "「{}」在全库 {} 道单选题中有 {} 道只出现在答案里：考生选「有{}的那项」就能猜中；请在干扰项中也用这个词，或换一种说法",
+                    cue.word,
+                    cue.key_only.len() + cue.distractor_only.len(),
+                    cue.key_only.len(),
+                    cue.word
+                ),
+            ),
+            _ => (
+                &cue.distractor_only,
+                format!(
+                    "「{}」在全库 {} 道单选题中几乎只出现在干扰项里：考生避开「有{}的那项」就能排除；请让个别答案也自然地用这个词，或换一种说法",
+                    cue.word,
+                    cue.key_only.len() + cue.distractor_only.len(),
+                    cue.word
+                ),
+            ),
+        };
+        for id in ids {
+            if let Some(&i) = index_of.get(id.as_str()) {
+                flags[i].push(Flag { code: "cue-word", reason: reason.clone() });
+            }
+        }
+    }
     for (earlier, later, similarity) in near_duplicates(items) {
         flags[later].push(Flag {
             code: "near-duplicate",
@@ -706,7 +819,7 @@ pub fn lint(items: &[Item], reviews: &[Review]) -> Report {
         });
     }
 
-    let mut summary = Summary { checked: items.len(), ..Summary::default() };
+    let mut summary = Summary { checked: items.len(), cue_words: cues, ..Summary::default() };
     let (mut key_widths, mut other_widths) = (Vec::new(), Vec::new());
     for item in items {
         let keys = key_indexes(item);
@@ -1022,6 +1135,24 @@ mod tests {
         assert_eq!(codes(&check_all_of_the_above(&all)), ["all-of-the-above"]);
         let fair = item("M", Kind::Multiple, "清点人数的时机有（  ）", &["出发前", "返回后", "疏散后"], "AB");
         assert!(check_all_of_the_above(&fair).is_empty());
+    }
+
+    #[test]
+    fn a_word_only_ever_in_the_key_across_the_bank_is_a_cue() {
+        let mut items: Vec<Item> = (0..CUE_MIN_ITEMS)
+            .map(|n| {
+                item(&format!("C{n}"), Kind::Single, "题干", &["及时报告园长", "甲甲甲甲", "乙乙乙乙", "丙丙丙丙"], "A")
+            })
+            .collect();
+        let report = lint(&items, &[]);
+        let cue = report.summary.cue_words.iter().find(|c| c.word == "报告").expect("报告 is a cue");
+        assert_eq!((cue.direction, cue.key_only.len()), ("cue", CUE_MIN_ITEMS));
+        assert_eq!(report.summary.counts.get("cue-word"), Some(&CUE_MIN_ITEMS));
+        // The same word in a distractor of half the items: no longer telling.
+        for item in items.iter_mut().take(CUE_MIN_ITEMS / 2) {
+            item.answer = "B".to_owned();
+        }
+        assert!(cue_words(&items).iter().all(|c| c.word != "报告"));
     }
 
     #[test]

@@ -694,6 +694,21 @@ fn lint_command(context: &Context, args: &BankLintArgs) -> Result<(), Error> {
         align_right(&mut t, &[2]);
         out.table(&t)?;
     }
+    if !summary.cue_words.is_empty() {
+        let mut t = table(["全库提示词", "方向", "只在答案中", "只在干扰项中", "答案占比"]);
+        for cue in &summary.cue_words {
+            let direction = if cue.direction == "cue" { "几乎总在答案里" } else { "几乎不在答案里" };
+            t.add_row([
+                format!("「{}」", cue.word),
+                direction.to_owned(),
+                cue.key_only.len().to_string(),
+                cue.distractor_only.len().to_string(),
+                format!("{:.0}%", cue.share * 100.0),
+            ]);
+        }
+        align_right(&mut t, &[2, 3, 4]);
+        out.table(&t)?;
+    }
     let mut t = table(["题型", "题数", "答案为唯一最长选项", "比例", "随机应有"]);
     for (kind, figures) in [(Kind::Single, &summary.single), (Kind::Multiple, &summary.multiple)] {
         t.add_row([
