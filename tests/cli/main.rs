@@ -9,6 +9,7 @@ mod bad_input;
 mod bank_export;
 mod bank_import;
 mod bank_queries;
+mod browser;
 mod bundled_bank;
 mod certificates;
 mod documents;
