@@ -16,6 +16,7 @@ mod documents;
 mod lint;
 mod messages;
 mod operations;
+mod pages;
 mod papers;
 mod practical;
 mod readme;
