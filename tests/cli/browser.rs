@@ -470,6 +470,7 @@ fn browser_three_examiners_grade_and_the_chief_arbitrates_on_the_live_board() {
         shown.sort();
         assert_eq!(shown, expected, "the three scores side by side");
         assert!(text_of(b, &card).await.contains("超过方案规定的 10 分"));
+        shot(b, "board-dispute").await;
         let vetoes_text = text_of(b, "#board-vetoes").await;
         assert!(vetoes_text.contains("丙老师") && vetoes_text.contains("<b>未测水温</b>即操作"), "{vetoes_text}");
         // Arbitration on the page: the median of the three totals.
@@ -480,6 +481,7 @@ fn browser_three_examiners_grade_and_the_chief_arbitrates_on_the_live_board() {
         type_into(b, &format!("{card} .resolve-reason"), "取三位考评员的中位数").await;
         click(b, &format!("{card} .resolve-submit")).await;
         until(b, "document.getElementById('board-disputes').textContent.indexOf('没有待仲裁') >= 0").await;
+        shot(b, "board-resolved").await;
         until(b, "document.querySelector('#board-progress tr.resolved[data-exam-no=\"E001\"]')").await;
         chief.client.clone().close().await.unwrap();
         tablet.client.clone().close().await.unwrap();
@@ -514,6 +516,15 @@ fn median_of(values: &[f64]) -> f64 {
     sorted[sorted.len() / 2]
 }
 
+/// Saves a screenshot as `NAME.png` in the folder `CERTIFY_SCREENSHOTS` names, if it names
+/// one (to look at the pages after a change; the tests do not need it).
+async fn shot(c: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("CERTIFY_SCREENSHOTS") {
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
 /// What in the page is off screen, too small to touch, or covered, and whether the page
 /// scrolls sideways; empty when all is well. With a dialog open, only its controls count
 /// (the rest is meant to be covered).
@@ -540,6 +551,8 @@ return problems;
 "#;
 
 async fn layout_problems(c: &Client, what: &str) -> Vec<String> {
+    let width = eval(c, "document.documentElement.clientWidth").await;
+    shot(c, &format!("{width}-{}", what.replace(' ', "-"))).await;
     let found = c.execute(LAYOUT_CHECK, vec![]).await.unwrap();
     found.as_array().unwrap().iter().map(|p| format!("{what}: {}", p.as_str().unwrap())).collect()
 }

@@ -104,8 +104,7 @@
     var covered = C.layout();
     var page = pages[index];
     page.setAttribute('tabindex', '-1');
-    var nav = document.querySelector('.stepnav');
-    var top = nav.getBoundingClientRect().top + (window.pageYOffset || document.documentElement.scrollTop);
+    var top = byId('grading').getBoundingClientRect().top + (window.pageYOffset || document.documentElement.scrollTop);
     window.scrollTo(0, Math.max(0, top - covered - 8));
     if (page.focus) {
       try { page.focus({ preventScroll: true }); } catch (e) { page.focus(); }
