@@ -69,12 +69,12 @@ struct Driver {
 impl Driver {
     fn start(path: &PathBuf) -> Driver {
         let port = free_port();
-        let child = Command::new(path)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
+        let mut command = Command::new(path);
+        command.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null());
+        // Its own process group, so the Chromium it starts ends with it (see `drop`).
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let child = command.spawn().expect("chromedriver starts");
         let driver = Driver { child, url: format!("http://127.0.0.1:{port}") };
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -86,7 +86,11 @@ impl Driver {
 }
 
 impl Drop for Driver {
+    /// Ends chromedriver and every Chromium process it started (its process group), even
+    /// when a test failed before closing its browser.
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -111,6 +115,9 @@ async fn browser(driver: &Driver, width: u32, height: u32) -> Browser {
         "--disable-sync".into(),
         "--disable-dev-shm-usage".into(),
         "--disable-extensions".into(),
+        // No crash handler: it would run in a process group of its own, beyond the guard.
+        "--disable-breakpad".into(),
+        "--disable-crash-reporter".into(),
         format!("--window-size={width},{height}"),
         format!("--user-data-dir={}", profile.path().display()),
     ];

@@ -275,3 +275,28 @@ fn pages_escape_names_and_the_board_carries_grade_status_with_veto_reasons() {
         board["examiners"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
     assert_eq!(people, ["张老师", "赵组长"]);
 }
+
+/// The scripts without their comments.
+fn code_of(source: &str) -> String {
+    let mut out = String::new();
+    let mut rest = source;
+    while let Some(start) = rest.find("/*") {
+        out.push_str(&rest[..start]);
+        rest = rest[start..].split_once("*/").map(|(_, after)| after).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out.lines().map(|l| l.split(" // ").next().unwrap_or_default()).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn pages_scripts_are_plain_es5_for_old_browsers() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server/assets");
+    for name in ["common.js", "login.js", "sheet.js", "board.js"] {
+        let code = code_of(&std::fs::read_to_string(dir.join(name)).unwrap());
+        for newer in ["=>", "let ", "const ", "`", "?.", "...", "class ", "async ", "await ", "import ", "export "] {
+            assert!(!code.contains(newer), "{name} uses {newer:?}, which old browsers cannot run");
+        }
+        assert!(code.contains("'use strict'"), "{name}");
+        assert!(!code.contains("innerHTML"), "{name}: pages add data as text, never as HTML");
+    }
+}
