@@ -8,6 +8,9 @@
 //! Every test is bounded in time; every process (server, chromedriver, Chromium) is ended
 //! by a guard whatever happens. Without chromedriver the tests are skipped with a note,
 //! except under CI, which installs it and where its absence fails.
+//!
+//! `CERTIFY_SCREENSHOTS=folder` saves a screenshot of each page the layout test checks (and
+//! of the board) there, to look at after changing the pages.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
@@ -104,7 +107,7 @@ struct Browser {
 
 async fn browser(driver: &Driver, width: u32, height: u32) -> Browser {
     let profile = tempfile::tempdir().unwrap();
-    let mut args = vec![
+    let args = vec![
         "--headless".to_owned(),
         "--no-sandbox".into(),
         "--disable-gpu".into(),
@@ -121,9 +124,6 @@ async fn browser(driver: &Driver, width: u32, height: u32) -> Browser {
         format!("--window-size={width},{height}"),
         format!("--user-data-dir={}", profile.path().display()),
     ];
-    if std::env::var_os("CERTIFY_BROWSER_VERBOSE").is_some() {
-        args.push("--enable-logging=stderr".into());
-    }
     let mut options = json!({ "args": args });
     // A desktop window cannot be made this narrow: a phone's screen is emulated instead.
     if width < 600 {
