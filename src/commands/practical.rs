@@ -1377,3 +1377,47 @@ fn resolve(
     note("该任务的分数以仲裁结果为准。");
     Ok(())
 }
+
+/// What the chief examiner's board shows, in one document: `status` is exactly what
+/// `grade status --agreement --json` prints; around it the plan's rules, the candidates'
+/// names, the tasks' titles, the people who may grade, and every veto marked with its
+/// text and the examiner's reason.
+pub fn chief_board(db: &impl Read, session_id: &str) -> Result<serde_json::Value, Error> {
+    let report = status_report(db, session_id, true)?;
+    let plan = plan_of(&report.session)?;
+    let session = &report.session.id;
+    let names: BTreeMap<String, String> = db.candidates(session)?.into_iter().map(|c| (c.exam_no, c.name)).collect();
+    let mut rubrics: BTreeMap<String, Rubric> = BTreeMap::new();
+    for d in db.draws(session)? {
+        if !rubrics.contains_key(&d.rubric_id)
+            && let Some(row) = db.rubric(&d.rubric_id, Some(&d.version))?
+        {
+            rubrics.insert(d.rubric_id.clone(), row.rubric);
+        }
+    }
+    let vetoes: Vec<serde_json::Value> = db
+        .marked_vetoes(session)?
+        .into_iter()
+        .filter(|v| !report.refused.contains_key(&v.exam_no))
+        .map(|v| {
+            let text = rubrics.get(&v.rubric_id).and_then(|r| r.veto(&v.veto)).map(|x| x.text.clone());
+            json!({ "exam_no": v.exam_no, "task": v.rubric_id, "examiner": v.examiner, "veto": v.veto, "text": text, "reason": v.reason })
+        })
+        .collect();
+    let examiners: Vec<serde_json::Value> = db
+        .examiners(session)?
+        .into_iter()
+        .filter(|e| e.revoked_at.is_none() && e.role != "invigilator")
+        .map(|e| json!({ "name": e.name, "role": e.role }))
+        .collect();
+    Ok(json!({
+        "session": session,
+        "updated_at": clock::now_text(),
+        "plan": { "examiners_min": plan.examiners_min, "discrepancy": plan.discrepancy, "aggregate": plan.aggregate, "pass_mark": plan.pass_mark },
+        "names": names,
+        "titles": rubrics.iter().map(|(id, r)| (id.clone(), r.title.clone())).collect::<BTreeMap<_, _>>(),
+        "examiners": examiners,
+        "vetoes": vetoes,
+        "status": report.json(),
+    }))
+}

@@ -35,7 +35,8 @@ pub use self::certificates::{CertificateRead, CertificateRow, NewCertificate};
 pub use self::operations::{AppealDecision, AppealRow, CarriedPart, LogEntry, MarkRow, NewAppeal, OperationsRead};
 pub use self::papers::{NewBuild, NewPaper, NewPaperItem, PaperItemView, PaperRead, PaperSummary, PaperView};
 pub use self::practical::{
-    DrawRow, GradeRow, NewDraw, NewGrade, NewResolution, PracticalRead, Resolution, RubricRow, RubricState, WebGrade,
+    DrawRow, EntryDetail, GradeRow, MarkedVetoRow, NewDraw, NewGrade, NewResolution, PracticalRead, Resolution,
+    RubricRow, RubricState, WebGrade,
 };
 pub use self::rooms::RoomsRead;
 pub use self::serve::{ExaminerRow, ServeLock, ServeRead, WebIdentity, WebLogEntry};

@@ -1,6 +1,6 @@
 //! SQL for rubrics, task draws, grade entries and arbitrations.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{OptionalExtension, params};
 
@@ -51,6 +51,36 @@ pub struct GradeRow {
     pub examiner: String,
     pub total: f64,
     pub vetoes: Vec<String>,
+}
+
+/// One examiner's entry in force for one task, whole: what the examiner's page shows
+/// once it is sent.
+#[derive(Debug, Clone)]
+pub struct EntryDetail {
+    pub steps: BTreeMap<String, f64>,
+    pub vetoes: Vec<String>,
+    /// Veto id → the examiner's reason (entries sent from the server's page have one).
+    pub veto_reasons: BTreeMap<String, String>,
+    pub comment: Option<String>,
+    /// `pass`, `borderline` or `fail`.
+    pub rating: Option<String>,
+    pub total: f64,
+    pub entered_at: String,
+    pub source: String,
+}
+
+/// A veto marked in an entry in force, with the examiner's reason where one was given.
+#[derive(Debug, Clone)]
+pub struct MarkedVetoRow {
+    pub exam_no: String,
+    pub rubric_id: String,
+    pub examiner: String,
+    pub veto: String,
+    pub reason: Option<String>,
+}
+
+fn json_column<T: serde::de::DeserializeOwned + Default>(text: Option<String>) -> T {
+    text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
 }
 
 /// What the workspace knows of a rubric id: its current version and every version
@@ -196,6 +226,61 @@ pub trait PracticalRead: Read + Sized {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// `examiner`'s entry in force for `exam_no`'s task `rubric_id`, if any.
+    fn current_entry(
+        &self,
+        session: &str,
+        exam_no: &str,
+        rubric_id: &str,
+        examiner: &str,
+    ) -> Result<Option<EntryDetail>, Error> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT steps, vetoes, veto_reasons, comment, rating, total, entered_at, source FROM grade_entries \
+                 WHERE session_id = ?1 AND exam_no = ?2 AND rubric_id = ?3 AND examiner = ?4 AND current = 1",
+                params![session, exam_no, rubric_id, examiner],
+                |r| {
+                    Ok(EntryDetail {
+                        steps: json_column(r.get(0)?),
+                        vetoes: json_column(r.get(1)?),
+                        veto_reasons: json_column(r.get(2)?),
+                        comment: r.get::<_, Option<String>>(3)?.filter(|c| !c.is_empty()),
+                        rating: r.get(4)?,
+                        total: r.get(5)?,
+                        entered_at: r.get(6)?,
+                        source: r.get(7)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Every veto marked in the session's entries in force, by exam number, task, examiner.
+    fn marked_vetoes(&self, session: &str) -> Result<Vec<MarkedVetoRow>, Error> {
+        let mut statement = self.conn().prepare(
+            "SELECT exam_no, rubric_id, examiner, vetoes, veto_reasons FROM grade_entries \
+             WHERE session_id = ?1 AND current = 1 AND vetoes != '[]' ORDER BY exam_no, rubric_id, examiner",
+        )?;
+        let mut rows = statement.query([session])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let (exam_no, rubric_id, examiner): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            let vetoes: Vec<String> = json_column(row.get(3)?);
+            let reasons: BTreeMap<String, String> = json_column(row.get(4)?);
+            for veto in vetoes {
+                out.push(MarkedVetoRow {
+                    exam_no: exam_no.clone(),
+                    rubric_id: rubric_id.clone(),
+                    examiner: examiner.clone(),
+                    reason: reasons.get(&veto).filter(|r| !r.trim().is_empty()).cloned(),
+                    veto,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// How many superseded entries each (candidate, task, examiner) has.

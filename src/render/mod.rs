@@ -1,6 +1,7 @@
 //! Human-facing documents, in Chinese: the question booklet (试卷), the answer sheet
 //! (答题卡) and the key with explanations (答案与解析), as self-contained HTML with A4
-//! print styles; PDF through headless Chromium (see [`pdf`]).
+//! print styles; PDF through headless Chromium (see [`pdf`]); and the pages of the exam
+//! site's server (`serve_*.html`, see [`crate::server::pages`]).
 //!
 //! Guarantees: templates are built into the binary and registered by name with an
 //! `.html` extension, so every value is HTML-escaped (a stem containing `<` prints as
@@ -35,7 +36,13 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("tickets.html", include_str!("templates/tickets.html")),
         ("sign_in.html", include_str!("templates/sign_in.html")),
         ("score_sheet.html", include_str!("templates/score_sheet.html")),
-        ("serve_index.html", include_str!("templates/serve_index.html")),
+        ("serve_base.html", include_str!("templates/serve_base.html")),
+        ("serve_login.html", include_str!("templates/serve_login.html")),
+        ("serve_stations.html", include_str!("templates/serve_stations.html")),
+        ("serve_queue.html", include_str!("templates/serve_queue.html")),
+        ("serve_sheet.html", include_str!("templates/serve_sheet.html")),
+        ("serve_board.html", include_str!("templates/serve_board.html")),
+        ("serve_error.html", include_str!("templates/serve_error.html")),
     ] {
         env.add_template(name, source).expect("built-in template parses");
     }

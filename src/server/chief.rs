@@ -1,19 +1,26 @@
-//! The chief examiner's (考评组长) endpoints: where the grading stands, and arbitration.
+//! The chief examiner's (考评组长) endpoints: where the grading stands, and arbitration;
+//! and the chief's board, the page built on them.
 //!
 //! Guarantees: `status` is the very document `certify grade status --agreement --json`
-//! prints (built by the same function); `resolve` records through the function
+//! prints (built by the same function), and `board` carries that same document under
+//! `status` with what the board shows around it (names, titles, the plan's threshold,
+//! vetoes with their reasons); `resolve` records through the function
 //! `certify grade resolve` uses, with the logged-in chief as the arbiter, and logs it in
-//! the same transaction.
+//! the same transaction. The board page is a frame that its script (`assets/board.js`)
+//! fills from `board` every few seconds and that arbitrates through `resolve`.
 
 use std::net::SocketAddr;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::Chief;
 use super::body::{ApiError, ApiJson};
+use super::pages::{LoggedIn, page, refusal, who};
 use super::{AppState, log_entry};
 use crate::clock;
 use crate::commands::practical::{self, Resolve};
@@ -24,6 +31,22 @@ pub async fn status(State(state): State<AppState>, _chief: Chief) -> Result<Json
     let session = state.session_id().to_owned();
     let report = state.db(move |db| Ok(practical::status_report(db, &session, true)?.json())).await?;
     Ok(Json(report))
+}
+
+/// `GET /api/chief/board`: what the board shows (see [`practical::chief_board`]).
+pub async fn board(State(state): State<AppState>, _chief: Chief) -> Result<Json<Value>, ApiError> {
+    let session = state.session_id().to_owned();
+    Ok(Json(state.db(move |db| Ok(practical::chief_board(db, &session)?)).await?))
+}
+
+/// `GET /chief`: the board's frame; its script fills it in.
+pub async fn board_page(State(state): State<AppState>, LoggedIn(identity): LoggedIn) -> Response {
+    if identity.role != crate::access::Role::Chief {
+        let why = "评分进度看板只有以考评组长身份登录才能查看";
+        return refusal(ApiError::new(StatusCode::FORBIDDEN, why), "/examiner");
+    }
+    page("serve_board.html", minijinja::context! { who => who(&identity, state.session_id()) })
+        .unwrap_or_else(|e| refusal(e, "/"))
 }
 
 /// The flags of `grade resolve` but `--session` (the server's) and `--examiner` (the

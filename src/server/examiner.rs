@@ -1,5 +1,6 @@
 //! The examiner's endpoints: the queue of drawn tasks, one candidate's score sheet, and
-//! sending a grade.
+//! sending a grade; and the examiner's pages built on them: the stations (tasks), the
+//! queue of one station, and the score sheet, step by step.
 //!
 //! Guarantees: a grade is recorded under the logged-in person's own name (the body
 //! cannot name anyone) and goes through [`record_entry`], the function `certify grade`
@@ -7,22 +8,30 @@
 //! answers what the first send answered and writes nothing. An entry once stored is
 //! never changed: sending the same task again stores a new entry that supersedes the
 //! earlier one, which is kept (as a re-import does).
+//!
+//! The pages show what the API answers and send what a script would: the score sheet is
+//! the `sheet` document laid out as the paper sheet (or, once this examiner's entry is
+//! stored, that entry, read-only), and the page's script (`assets/sheet.js`) keeps every
+//! submission in the browser's storage until the server has confirmed it.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
-use axum::http::Uri;
-use serde::Deserialize;
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::auth::Identity;
 use super::body::{ApiError, ApiJson, query};
+use super::pages::{LoggedIn, data, page, refusal, who};
 use super::{AppState, log_entry};
 use crate::clock;
 use crate::commands::practical::{self, MarkedVeto, Submission, WebSubmission};
 use crate::commands::session::find_session;
+use crate::db::{EntryDetail, PracticalRead};
 use crate::import::format_number;
 
 /// `GET /api/examiner/queue`.
@@ -155,4 +164,246 @@ pub async fn grades(
         })
         .await?;
     Ok(Json(json!({ "saved": true, "total": recorded.total })))
+}
+
+/// The address of one station's queue page.
+fn queue_href(task: &str) -> String {
+    format!("/examiner/queue?{}", serde_urlencoded::to_string([("task", task)]).unwrap_or_default())
+}
+
+/// The address of one candidate's score sheet page.
+fn sheet_href(exam_no: &str, task: &str) -> String {
+    format!(
+        "/examiner/sheet?{}",
+        serde_urlencoded::to_string([("exam_no", exam_no), ("task", task)]).unwrap_or_default()
+    )
+}
+
+/// One task on the stations page.
+#[derive(Serialize)]
+struct Station {
+    task: String,
+    title: String,
+    href: String,
+    candidates: usize,
+    graded: usize,
+}
+
+/// One candidate in a station's queue.
+#[derive(Serialize)]
+struct Waiting {
+    exam_no: String,
+    name: String,
+    graded: bool,
+    href: String,
+}
+
+/// `GET /examiner`: the stations (tasks) drawn in this session, with how many of each
+/// station's candidates this examiner has graded.
+pub async fn stations_page(State(state): State<AppState>, LoggedIn(identity): LoggedIn) -> Response {
+    let (session, name) = (state.session_id().to_owned(), identity.name.clone());
+    let queue = state
+        .db(move |db| {
+            let session = find_session(db, &session)?;
+            Ok(practical::examiner_queue(db, &session, &name)?)
+        })
+        .await;
+    let queue = match queue {
+        Ok(queue) => queue,
+        Err(e) => return refusal(e, "/"),
+    };
+    let stations: Vec<Station> = queue["tasks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            let candidates = t["candidates"].as_array().map(Vec::as_slice).unwrap_or_default();
+            let task = t["task"].as_str().unwrap_or_default();
+            Station {
+                href: queue_href(task),
+                task: task.to_owned(),
+                title: t["title"].as_str().unwrap_or_default().to_owned(),
+                candidates: candidates.len(),
+                graded: candidates.iter().filter(|c| c["graded"] == true).count(),
+            }
+        })
+        .collect();
+    page(
+        "serve_stations.html",
+        minijinja::context! { who => who(&identity, state.session_id()), stations => data(&stations) },
+    )
+    .unwrap_or_else(|e| refusal(e, "/"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueueQuery {
+    task: String,
+}
+
+/// `GET /examiner/queue?task=…`: the candidates who drew one station's task, those this
+/// examiner has graded greyed out.
+pub async fn queue_page(State(state): State<AppState>, LoggedIn(identity): LoggedIn, uri: Uri) -> Response {
+    let task = match query::<QueueQuery>(&uri) {
+        Ok(q) => q.task.trim().to_owned(),
+        Err(e) => return refusal(e, "/examiner"),
+    };
+    let (session, name) = (state.session_id().to_owned(), identity.name.clone());
+    let queue = state
+        .db(move |db| {
+            let session = find_session(db, &session)?;
+            Ok(practical::examiner_queue(db, &session, &name)?)
+        })
+        .await;
+    let queue = match queue {
+        Ok(queue) => queue,
+        Err(e) => return refusal(e, "/examiner"),
+    };
+    let Some(station) = queue["tasks"].as_array().into_iter().flatten().find(|t| t["task"] == task.as_str()) else {
+        let why = format!("本批次没有考生抽到任务「{task}」（或抽到它的考生都不评实操）");
+        return refusal(ApiError::new(StatusCode::NOT_FOUND, why), "/examiner");
+    };
+    let candidates: Vec<Waiting> = station["candidates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let exam_no = c["exam_no"].as_str().unwrap_or_default();
+            Waiting {
+                href: sheet_href(exam_no, &task),
+                exam_no: exam_no.to_owned(),
+                name: c["name"].as_str().unwrap_or_default().to_owned(),
+                graded: c["graded"] == true,
+            }
+        })
+        .collect();
+    page(
+        "serve_queue.html",
+        minijinja::context! {
+            who => who(&identity, state.session_id()),
+            task => task,
+            title => station["title"].as_str(),
+            graded => candidates.iter().filter(|c| c.graded).count(),
+            candidates => data(&candidates),
+        },
+    )
+    .unwrap_or_else(|e| refusal(e, "/examiner"))
+}
+
+/// A step of the sheet as the page lays it out.
+#[derive(Serialize)]
+struct SheetStep {
+    id: String,
+    text: String,
+    /// The maximum as printed (`5`, `2.5`).
+    points: String,
+    max: f64,
+    rule: String,
+    section: String,
+    /// 1-based position among all the steps.
+    number: usize,
+    /// This examiner's points, on a stored entry.
+    score: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SheetVeto {
+    id: String,
+    text: String,
+    /// On a stored entry: marked, and why.
+    marked: bool,
+    reason: Option<String>,
+}
+
+/// The Chinese word of a stored overall rating.
+fn rating_label(code: &str) -> &'static str {
+    match code {
+        "pass" => "合格",
+        "borderline" => "临界",
+        "fail" => "不合格",
+        _ => "",
+    }
+}
+
+/// `GET /examiner/sheet?exam_no=…&task=…`: the identity check, then the rubric step by
+/// step; once this examiner's entry is stored, that entry, read-only.
+pub async fn sheet_page(State(state): State<AppState>, LoggedIn(identity): LoggedIn, uri: Uri) -> Response {
+    let SheetQuery { exam_no, task } = match query(&uri) {
+        Ok(q) => q,
+        Err(e) => return refusal(e, "/examiner"),
+    };
+    let (exam_no, task) = (exam_no.trim().to_owned(), task.trim().to_owned());
+    let back = queue_href(&task);
+    let (session, name) = (state.session_id().to_owned(), identity.name.clone());
+    let found = state
+        .db(move |db| {
+            let session = find_session(db, &session)?;
+            let sheet = practical::score_sheet(db, &session, &exam_no, &task)?;
+            let entry = db.current_entry(&session.id, &exam_no, &task, &name)?;
+            Ok((sheet, entry))
+        })
+        .await;
+    let (sheet, entry): (Value, Option<EntryDetail>) = match found {
+        Ok(found) => found,
+        Err(e) => return refusal(e, &back),
+    };
+    let mut steps = Vec::new();
+    for section in sheet["sections"].as_array().into_iter().flatten() {
+        for step in section["steps"].as_array().into_iter().flatten() {
+            let id = step["id"].as_str().unwrap_or_default().to_owned();
+            let max = step["points"].as_f64().unwrap_or_default();
+            steps.push(SheetStep {
+                score: entry.as_ref().and_then(|e| e.steps.get(&id)).map(|&p| format_number(p)),
+                text: step["text"].as_str().unwrap_or_default().to_owned(),
+                points: format_number(max),
+                max,
+                rule: step["rule"].as_str().unwrap_or_default().to_owned(),
+                section: section["name"].as_str().unwrap_or_default().to_owned(),
+                number: steps.len() + 1,
+                id,
+            });
+        }
+    }
+    let vetoes: Vec<SheetVeto> = sheet["vetoes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| {
+            let id = v["id"].as_str().unwrap_or_default().to_owned();
+            SheetVeto {
+                marked: entry.as_ref().is_some_and(|e| e.vetoes.contains(&id)),
+                reason: entry.as_ref().and_then(|e| e.veto_reasons.get(&id)).filter(|r| !r.is_empty()).cloned(),
+                text: v["text"].as_str().unwrap_or_default().to_owned(),
+                id,
+            }
+        })
+        .collect();
+    let total_max: f64 = steps.iter().map(|s| s.max).sum();
+    let stored = entry.map(|e| {
+        minijinja::context! {
+            total => format_number(e.total),
+            comment => e.comment,
+            rating => e.rating.as_deref().map(rating_label),
+            entered_at => e.entered_at,
+            source => e.source,
+            vetoed => !e.vetoes.is_empty(),
+        }
+    });
+    page(
+        "serve_sheet.html",
+        minijinja::context! {
+            who => who(&identity, state.session_id()),
+            back => &back,
+            task => sheet["id"].as_str(),
+            title => sheet["title"].as_str(),
+            scenario => sheet["scenario"].as_str(),
+            minutes => sheet["minutes"].as_i64(),
+            candidate => data(&sheet["candidate"]),
+            steps => data(&steps),
+            vetoes => data(&vetoes),
+            total_max => format_number(total_max),
+            entry => stored,
+        },
+    )
+    .unwrap_or_else(|e| refusal(e, &back))
 }

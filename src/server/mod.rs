@@ -3,8 +3,9 @@
 //!
 //! This module holds the router, the shared state, the one-server-per-session lock,
 //! shutdown and the request log; [`auth`] logs people in and checks every request;
-//! [`examiner`] and [`chief`] are the two roles' endpoints; [`body`] reads request bodies
-//! and words every refusal in Chinese.
+//! [`examiner`] and [`chief`] are the two roles' endpoints and pages; [`pages`] is the
+//! login page, the embedded style sheet and scripts, and what every page shares;
+//! [`body`] reads request bodies and words every refusal in Chinese.
 //!
 //! Guarantees:
 //! - No SQL here: handlers call the same domain functions and `db` methods the CLI uses
@@ -27,6 +28,7 @@ pub mod auth;
 pub mod body;
 pub mod chief;
 pub mod examiner;
+pub mod pages;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -34,10 +36,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::{Html, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::access::{self, LoginLimit};
@@ -121,29 +123,24 @@ pub fn log_entry<'a>(
 /// The whole router.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(index))
+        .merge(pages::routes())
+        .route("/examiner", get(examiner::stations_page))
+        .route("/examiner/queue", get(examiner::queue_page))
+        .route("/examiner/sheet", get(examiner::sheet_page))
+        .route("/chief", get(chief::board_page))
         .route("/api/login", post(auth::login))
         .route("/api/logout", post(auth::logout))
         .route("/api/examiner/queue", get(examiner::queue))
         .route("/api/examiner/sheet", get(examiner::sheet))
         .route("/api/examiner/grades", post(examiner::grades))
         .route("/api/chief/status", get(chief::status))
+        .route("/api/chief/board", get(chief::board))
         .route("/api/chief/resolve", post(chief::resolve))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(auth::same_origin_only))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
-}
-
-/// A placeholder page, so a browser sees the server is alive (the pages come later).
-async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
-    let page = crate::render::render_document(
-        "serve_index.html",
-        "考场服务首页",
-        minijinja::context! { session => state.session_id() },
-    )?;
-    Ok(Html(page))
 }
 
 async fn not_found(request: Request) -> ApiError {
