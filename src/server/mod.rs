@@ -10,9 +10,10 @@
 //! - No SQL here: handlers call the same domain functions and `db` methods the CLI uses
 //!   (`commands::practical`), so a grade sent from a tablet is checked and stored exactly
 //!   as `certify grade` stores one.
-//! - Each request opens its own connection inside `spawn_blocking` (the async threads
-//!   never wait on SQLite); writes are the CLI's IMMEDIATE transactions with its busy
-//!   timeout, so the CLI keeps working on the same file meanwhile (WAL). A change is
+//! - Each request borrows a connection from the server's [`Pool`] inside
+//!   `spawn_blocking` (the async threads never wait on SQLite); writes are the CLI's
+//!   IMMEDIATE transactions with its busy timeout, queued in turn among the server's
+//!   own, so the CLI keeps working on the same file meanwhile (WAL). A change is
 //!   answered 200 only after its transaction committed, and its `web_log` line is
 //!   written in that same transaction.
 //! - One server per session: the lock row names the holder (pid, host, address); it
@@ -42,7 +43,7 @@ use axum::routing::{get, post};
 
 use crate::access::{self, LoginLimit};
 use crate::clock;
-use crate::db::{Db, ServeLock, ServeRead, WebLogEntry};
+use crate::db::{Db, Pool, ServeLock, ServeRead, WebLogEntry};
 use crate::error::Error;
 use body::ApiError;
 
@@ -60,13 +61,15 @@ pub struct AppState {
 
 struct Inner {
     db_path: PathBuf,
+    pool: Arc<Pool>,
     session_id: String,
     limit: Mutex<LoginLimit>,
 }
 
 impl AppState {
     pub fn new(db_path: PathBuf, session_id: String) -> AppState {
-        AppState { inner: Arc::new(Inner { db_path, session_id, limit: Mutex::new(LoginLimit::default()) }) }
+        let pool = Pool::new(&db_path);
+        AppState { inner: Arc::new(Inner { db_path, pool, session_id, limit: Mutex::new(LoginLimit::default()) }) }
     }
 
     /// The exam session this server is for.
@@ -80,15 +83,15 @@ impl AppState {
         self.inner.limit.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `work` on a fresh connection to the workspace, off the async threads.
+    /// Runs `work` on a connection of the server's pool, off the async threads.
     pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Db) -> Result<T, ApiError> + Send + 'static,
     {
-        let path = self.inner.db_path.clone();
+        let pool = self.inner.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut db = Db::open(&path)?;
+            let mut db = pool.get()?;
             work(&mut db)
         })
         .await
