@@ -19,17 +19,20 @@
 //! - One server per session: the lock row names the holder (pid, host, address); it
 //!   is renewed every [`HEARTBEAT`], so a killed server's lock goes stale after
 //!   [`STALE_AFTER`] (at once on the same Linux host, where the dead pid is seen).
-//! - Ctrl-C or SIGTERM stops accepting, lets requests in flight finish, then releases
-//!   the lock.
+//! - Only requests addressed to this computer are served ([`host`]: DNS rebinding), and
+//!   no client holds a connection longer than the timeouts of [`connections`].
+//! - Ctrl-C or SIGTERM stops accepting, lets requests in flight finish and answer, then
+//!   releases the lock.
 //! - stderr gets one line per request: method, path (query values left out: they name
 //!   candidates), status, milliseconds, who. Never an ID number.
 
 pub mod auth;
 pub mod body;
 pub mod chief;
+pub mod connections;
 pub mod examiner;
+pub mod host;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -64,12 +67,19 @@ struct Inner {
     pool: Arc<Pool>,
     session_id: String,
     limit: Mutex<LoginLimit>,
+    hosts: host::KnownHosts,
 }
 
 impl AppState {
     pub fn new(db_path: PathBuf, session_id: String) -> AppState {
         let pool = Pool::new(&db_path);
-        AppState { inner: Arc::new(Inner { db_path, pool, session_id, limit: Mutex::new(LoginLimit::default()) }) }
+        let (limit, hosts) = (Mutex::new(LoginLimit::default()), host::KnownHosts::of_this_computer());
+        AppState { inner: Arc::new(Inner { db_path, pool, session_id, limit, hosts }) }
+    }
+
+    /// The names and addresses requests may be addressed to.
+    fn known_hosts(&self) -> &host::KnownHosts {
+        &self.inner.hosts
     }
 
     /// The exam session this server is for.
@@ -135,6 +145,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(auth::same_origin_only))
+        .layer(middleware::from_fn_with_state(state.clone(), host::known_host_only))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
@@ -255,10 +266,9 @@ pub fn run(state: AppState, listener: std::net::TcpListener, lock_token: String)
         listener.set_nonblocking(true)?;
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let heartbeat = tokio::spawn(renew_lock(state.clone(), lock_token.clone()));
-        let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+        connections::serve(listener, router(state.clone()), shutdown_signal()).await;
         heartbeat.abort();
-        served
+        Ok::<(), std::io::Error>(())
     });
     let released = release_lock(&state.inner.db_path, &session, &lock_token);
     result.map_err(Error::Io)?;
