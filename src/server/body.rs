@@ -6,7 +6,8 @@
 //! one, or has a value of the wrong type is refused 400 before any handler runs, so
 //! nothing is written. Refusals of the data itself are 409 (a grade that does not fit its
 //! rubric, a candidate not graded here), 403 (not this person's to do) and 401 (not
-//! logged in); a database busy past its timeout is 503.
+//! logged in); a database busy past its timeout is 503; a body not received within
+//! [`BODY_TIMEOUT`] is 408, also with nothing written.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
