@@ -14,7 +14,7 @@ use super::results::session_results;
 use super::session::{find_session, import_candidates};
 use crate::cli::{CandidatesCommand, CandidatesUpdateArgs};
 use crate::clock;
-use crate::db::{CandidateRow, OperationsRead, PracticalRead, Read, SessionRead, Tx};
+use crate::db::{self as operations_db, CandidateRow, OperationsRead, PracticalRead, Read, SessionRead, Tx};
 use crate::error::Error;
 use crate::idcard;
 use crate::operations::{self, Held, Unscorable};
@@ -49,7 +49,7 @@ pub fn required_reason(reason: &str, what: &str) -> Result<String, Error> {
 /// The candidate `exam_no` of `session`, or an error saying where to look.
 pub fn find_candidate(db: &impl Read, session: &str, exam_no: &str) -> Result<CandidateRow, Error> {
     let exam_no = exam_no.trim();
-    db.candidates(session)?.into_iter().find(|c| c.exam_no == exam_no).ok_or_else(|| {
+    db.candidate(session, exam_no)?.ok_or_else(|| {
         Error::user(format!(
             "批次 {session} 中没有准考证号为「{exam_no}」的考生；用 certify candidates list --session {session} 查看"
         ))
@@ -309,24 +309,52 @@ pub fn unscorable(
     session: &str,
     part: operations::Part,
 ) -> Result<std::collections::HashMap<String, Unscorable>, Error> {
+    let marks = db.marks(session)?;
+    let carried = db.carried_parts(session)?;
+    let candidates: std::collections::HashMap<String, CandidateRow> =
+        db.candidates(session)?.into_iter().map(|c| (c.exam_no.clone(), c)).collect();
+    let exam_nos: std::collections::HashSet<&String> =
+        marks.keys().chain(carried.keys()).chain(candidates.keys()).collect();
     let mut out = std::collections::HashMap::new();
-    for (exam_no, marks) in db.marks(session)? {
-        if let Some(m) = marks.iter().find(|m| m.part == part.code() && m.status == "absent") {
-            out.insert(exam_no, Unscorable::Absent { part, reason: m.reason.clone() });
-        }
-    }
-    for (exam_no, parts) in db.carried_parts(session)? {
-        if let Some(p) = parts.iter().find(|p| p.part == part.code()) {
-            out.insert(
-                exam_no,
-                Unscorable::Carried { part, from_session: p.from_session.clone(), sat_on: p.sat_on.clone() },
-            );
-        }
-    }
-    for c in db.candidates(session)? {
-        if c.withdrawn() {
-            out.insert(c.exam_no, Unscorable::Withdrawn { reason: c.status_reason.unwrap_or_default() });
+    for exam_no in exam_nos {
+        let carried = carried.get(exam_no).map(Vec::as_slice).unwrap_or_default();
+        let marks = marks.get(exam_no).map(Vec::as_slice).unwrap_or_default();
+        if let Some(why) = rank(candidates.get(exam_no), carried, marks, part) {
+            out.insert(exam_no.clone(), why);
         }
     }
     Ok(out)
+}
+
+/// [`unscorable`] for one candidate, read by key instead of for the whole session: the
+/// check made inside the write transaction of every grade the server stores.
+pub fn unscorable_candidate(
+    db: &impl Read,
+    session: &str,
+    candidate: &CandidateRow,
+    part: operations::Part,
+) -> Result<Option<Unscorable>, Error> {
+    let carried = db.candidate_carried_parts(session, &candidate.exam_no)?;
+    let marks = db.candidate_marks(session, &candidate.exam_no)?;
+    Ok(rank(Some(candidate), &carried, &marks, part))
+}
+
+/// Why one candidate's `part` is not scored, if it is not: a withdrawal outranks a
+/// carried part, which outranks an absence.
+fn rank(
+    candidate: Option<&CandidateRow>,
+    carried: &[operations_db::CarriedPart],
+    marks: &[operations_db::MarkRow],
+    part: operations::Part,
+) -> Option<Unscorable> {
+    if let Some(c) = candidate.filter(|c| c.withdrawn()) {
+        return Some(Unscorable::Withdrawn { reason: c.status_reason.clone().unwrap_or_default() });
+    }
+    if let Some(p) = carried.iter().find(|p| p.part == part.code()) {
+        return Some(Unscorable::Carried { part, from_session: p.from_session.clone(), sat_on: p.sat_on.clone() });
+    }
+    marks
+        .iter()
+        .find(|m| m.part == part.code() && m.status == "absent")
+        .map(|m| Unscorable::Absent { part, reason: m.reason.clone() })
 }

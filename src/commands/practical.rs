@@ -346,28 +346,25 @@ fn account() -> String {
 
 /// The candidate `exam_no` of `session`, or that there is none.
 fn find_candidate(db: &impl Read, session: &str, exam_no: &str) -> Result<CandidateRow, EntryError> {
-    db.candidates(session)?
-        .into_iter()
-        .find(|c| c.exam_no == exam_no)
+    db.candidate(session, exam_no)?
         .ok_or_else(|| EntryError::NotDrawn(format!("准考证号 {exam_no} 不在批次 {session} 的考生名单中")))
 }
 
 /// The rubric version a candidate drew for `task`, or why they cannot be graded on it.
 fn drawn_rubric(db: &impl Read, session: &str, exam_no: &str, task: &str) -> Result<RubricRow, EntryError> {
-    let draw =
-        db.draws(session)?.into_iter().find(|d| d.exam_no == exam_no && d.rubric_id == task).ok_or_else(|| {
-            EntryError::NotDrawn(format!(
-                "考生 {exam_no} 没有抽到任务 {task}；用 certify practical show --session {session} 查看抽签结果"
-            ))
-        })?;
+    let draw = db.draw_of(session, exam_no, task)?.ok_or_else(|| {
+        EntryError::NotDrawn(format!(
+            "考生 {exam_no} 没有抽到任务 {task}；用 certify practical show --session {session} 查看抽签结果"
+        ))
+    })?;
     Ok(db.rubric(&draw.rubric_id, Some(&draw.version))?.ok_or_else(|| Error::user(format!("评分表 {task} 不存在")))?)
 }
 
 /// Refuses grading `exam_no` when their practical is not graded in `session` (退考,
 /// 缺考, 沿用): the check `score theory` makes of theory sheets.
-fn refuse_ungradable(db: &impl Read, session: &str, exam_no: &str) -> Result<(), EntryError> {
-    match super::candidates::unscorable(db, session, Part::Practical)?.get(exam_no) {
-        Some(why) => Err(EntryError::Rejected(vec![why.refusal(exam_no)])),
+fn refuse_ungradable(db: &impl Read, session: &str, candidate: &CandidateRow) -> Result<(), EntryError> {
+    match super::candidates::unscorable_candidate(db, session, candidate, Part::Practical)? {
+        Some(why) => Err(EntryError::Rejected(vec![why.refusal(&candidate.exam_no)])),
         None => Ok(()),
     }
 }
@@ -492,8 +489,8 @@ pub fn record_entry(tx: &Tx<'_>, s: &Submission<'_>) -> Result<Recorded, EntryEr
         }
         return Ok(Recorded { total, vetoes: Vec::new(), resent: true });
     }
-    find_candidate(tx, session, s.exam_no)?;
-    refuse_ungradable(tx, session, s.exam_no)?;
+    let candidate = find_candidate(tx, session, s.exam_no)?;
+    refuse_ungradable(tx, session, &candidate)?;
     let row = drawn_rubric(tx, session, s.exam_no, s.task)?;
     let rubric = &row.rubric;
     let mut problems = Vec::new();
@@ -588,7 +585,7 @@ fn interactive(context: &Context, args: &GradeEntryArgs) -> Result<(), Error> {
     let mut db = context.workspace()?;
     let session = find_session(&db, session_id)?;
     let candidate = find_candidate(&db, &session.id, exam_no)?;
-    refuse_ungradable(&db, &session.id, exam_no)?;
+    refuse_ungradable(&db, &session.id, &candidate)?;
     let row = drawn_rubric(&db, &session.id, exam_no, task)?;
     let rubric = &row.rubric;
 

@@ -56,19 +56,6 @@ fn bind_error(listen: SocketAddr, e: &std::io::Error) -> Error {
     })
 }
 
-/// This computer's addresses on its networks (no loopback), IPv4 first.
-fn network_addresses() -> Vec<IpAddr> {
-    let mut addresses: Vec<IpAddr> = if_addrs::get_if_addrs()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| !i.is_loopback() && !i.is_link_local())
-        .map(|i| i.ip())
-        .collect();
-    addresses.sort_by_key(|a| (a.is_ipv6(), *a));
-    addresses.dedup();
-    addresses
-}
-
 fn url(ip: IpAddr, port: u16) -> String {
     match ip {
         IpAddr::V6(v6) => format!("http://[{v6}]:{port}"),
@@ -81,7 +68,8 @@ fn url(ip: IpAddr, port: u16) -> String {
 fn announce(session: &str, bound: SocketAddr) -> Result<(), Error> {
     let port = bound.port();
     let everywhere = bound.ip().is_unspecified();
-    let networks = if everywhere { network_addresses() } else { Vec::new() };
+    // The addresses printed are among those the server answers to (server::host).
+    let networks = if everywhere { server::host::network_addresses() } else { Vec::new() };
     let main = match networks.first() {
         Some(&ip) => ip,
         None if everywhere => IpAddr::from([127, 0, 0, 1]),

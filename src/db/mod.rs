@@ -12,11 +12,15 @@
 //!   [`Tx`] alike. Writes exist only on [`Tx`], which is an IMMEDIATE transaction: a
 //!   command either commits everything it wrote or, on any error (the `Tx` is dropped),
 //!   nothing; two processes never interleave their writes.
+//! - A long-running process (the exam site's server) reuses connections through a
+//!   [`Pool`]; its write transactions queue on one in-process gate before BEGIN
+//!   IMMEDIATE, so they take turns in order instead of polling SQLite's busy handler.
 
 mod bank;
 mod certificates;
 mod operations;
 mod papers;
+mod pool;
 mod practical;
 mod rooms;
 mod serve;
@@ -24,7 +28,7 @@ mod sessions;
 mod settings;
 
 use std::path::Path;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -34,6 +38,7 @@ pub use self::bank::{BankRead, ItemFilter, StoredItem, VersionInfo};
 pub use self::certificates::{CertificateRead, CertificateRow, NewCertificate};
 pub use self::operations::{AppealDecision, AppealRow, CarriedPart, LogEntry, MarkRow, NewAppeal, OperationsRead};
 pub use self::papers::{NewBuild, NewPaper, NewPaperItem, PaperItemView, PaperRead, PaperSummary, PaperView};
+pub use self::pool::{Pool, Pooled};
 pub use self::practical::{
     DrawRow, EntryDetail, GradeRow, MarkedVetoRow, NewDraw, NewGrade, NewResolution, PracticalRead, Resolution,
     RubricRow, RubricState, WebGrade,
@@ -72,6 +77,9 @@ pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"CRTF");
 /// An open workspace database.
 pub struct Db {
     conn: Connection,
+    /// Shared by the connections of one [`Pool`]: held from before BEGIN IMMEDIATE until
+    /// the transaction ends. `None` for a command's own connection.
+    gate: Option<Arc<Mutex<()>>>,
 }
 
 /// Reads, shared by [`Db`] and [`Tx`].
@@ -87,7 +95,9 @@ impl Read for Db {
 
 /// One write transaction (BEGIN IMMEDIATE). Dropping it without [`Tx::commit`] rolls back.
 pub struct Tx<'a> {
+    // Declared before the gate: a dropped Tx rolls back before the next writer goes in.
     tx: Transaction<'a>,
+    _gate: Option<MutexGuard<'a, ()>>,
 }
 
 impl Read for Tx<'_> {
@@ -145,12 +155,20 @@ impl Db {
         if MIGRATIONS.pending_migrations(&conn)? > 0 {
             MIGRATIONS.to_latest(&mut conn)?;
         }
-        Ok(Db { conn })
+        Ok(Db { conn, gate: None })
     }
 
-    /// Starts the one write transaction of a command.
+    /// Starts the one write transaction of a command. A pooled connection first waits
+    /// its turn at the pool's gate (a panic in another writer leaves nothing to repair:
+    /// its transaction was rolled back when dropped, so the poisoned gate is used as is).
     pub fn transaction(&mut self) -> Result<Tx<'_>, Error> {
-        Ok(Tx { tx: self.conn.transaction_with_behavior(TransactionBehavior::Immediate)? })
+        let gate = self.gate.as_deref().map(|gate| gate.lock().unwrap_or_else(PoisonError::into_inner));
+        Ok(Tx { tx: self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?, _gate: gate })
+    }
+
+    /// Whether no transaction is open, so the connection can serve someone else.
+    fn is_idle(&self) -> bool {
+        self.conn.is_autocommit()
     }
 }
 

@@ -153,6 +153,36 @@ pub trait OperationsRead: Read + Sized {
         Ok(out)
     }
 
+    /// One candidate's marks (theory before practical).
+    fn candidate_marks(&self, session: &str, exam_no: &str) -> Result<Vec<MarkRow>, Error> {
+        let mut statement = self.conn().prepare(
+            "SELECT part, status, reason, marked_by, marked_at FROM marks WHERE session_id = ?1 AND exam_no = ?2 \
+             ORDER BY part DESC",
+        )?;
+        let rows = statement.query_map(params![session, exam_no], |r| {
+            Ok(MarkRow { part: r.get(0)?, status: r.get(1)?, reason: r.get(2)?, by: r.get(3)?, at: r.get(4)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The parts carried into a (retake) session for one candidate.
+    fn candidate_carried_parts(&self, session: &str, exam_no: &str) -> Result<Vec<CarriedPart>, Error> {
+        let mut statement = self.conn().prepare(
+            "SELECT part, score, from_session, from_exam_no, sat_on FROM carried_parts \
+             WHERE session_id = ?1 AND exam_no = ?2",
+        )?;
+        let rows = statement.query_map(params![session, exam_no], |r| {
+            Ok(CarriedPart {
+                part: r.get(0)?,
+                score: r.get(1)?,
+                from_session: r.get(2)?,
+                from_exam_no: r.get(3)?,
+                sat_on: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Parts carried into a (retake) session, by exam number.
     fn carried_parts(&self, session: &str) -> Result<HashMap<String, Vec<CarriedPart>>, Error> {
         let mut statement = self.conn().prepare(

@@ -139,6 +139,18 @@ fn rubric_body(text: String) -> rusqlite::Result<Rubric> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
+fn draw_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DrawRow> {
+    Ok(DrawRow {
+        exam_no: r.get(0)?,
+        position: r.get(1)?,
+        rubric_id: r.get(2)?,
+        version: r.get(3)?,
+        category: r.get(4)?,
+        weight: r.get(5)?,
+        seed: r.get(6)?,
+    })
+}
+
 pub trait PracticalRead: Read + Sized {
     /// What the workspace knows of each rubric id: current version and all versions.
     fn rubric_states(&self) -> Result<HashMap<String, RubricState>, Error> {
@@ -195,18 +207,22 @@ pub trait PracticalRead: Read + Sized {
             "SELECT exam_no, position, rubric_id, version, category, weight, seed FROM draws \
              WHERE session_id = ?1 ORDER BY exam_no, position",
         )?;
-        let rows = statement.query_map([session], |r| {
-            Ok(DrawRow {
-                exam_no: r.get(0)?,
-                position: r.get(1)?,
-                rubric_id: r.get(2)?,
-                version: r.get(3)?,
-                category: r.get(4)?,
-                weight: r.get(5)?,
-                seed: r.get(6)?,
-            })
-        })?;
+        let rows = statement.query_map([session], draw_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The draw of task `rubric_id` by one candidate, if they drew it (the first, should
+    /// they have drawn it twice).
+    fn draw_of(&self, session: &str, exam_no: &str, rubric_id: &str) -> Result<Option<DrawRow>, Error> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT exam_no, position, rubric_id, version, category, weight, seed FROM draws \
+                 WHERE session_id = ?1 AND exam_no = ?2 AND rubric_id = ?3 ORDER BY position LIMIT 1",
+                params![session, exam_no, rubric_id],
+                draw_row,
+            )
+            .optional()?)
     }
 
     /// Entries in force for a session.

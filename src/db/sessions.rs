@@ -165,6 +165,21 @@ pub fn exam_order(a: &str, b: &str) -> std::cmp::Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
+const CANDIDATE_COLUMNS: &str = "exam_no, name, id_number, school, extra, paper_id, status, status_reason";
+
+fn candidate_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CandidateRow> {
+    Ok(CandidateRow {
+        exam_no: row.get(0)?,
+        name: row.get(1)?,
+        id_number: row.get(2)?,
+        school: row.get(3)?,
+        extra: row.get(4)?,
+        paper_id: row.get(5)?,
+        status: row.get(6)?,
+        status_reason: row.get(7)?,
+    })
+}
+
 pub trait SessionRead: Read + Sized {
     fn session(&self, id: &str) -> Result<Option<SessionRow>, Error> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.id = ?1");
@@ -180,26 +195,23 @@ pub trait SessionRead: Read + Sized {
 
     /// Candidates of a session in exam-number order.
     fn candidates(&self, session: &str) -> Result<Vec<CandidateRow>, Error> {
-        let mut statement = self.conn().prepare(
-            "SELECT exam_no, name, id_number, school, extra, paper_id, status, status_reason FROM candidates \
-             WHERE session_id = ?1",
-        )?;
-        let mut rows = statement
-            .query_map([session], |row| {
-                Ok(CandidateRow {
-                    exam_no: row.get(0)?,
-                    name: row.get(1)?,
-                    id_number: row.get(2)?,
-                    school: row.get(3)?,
-                    extra: row.get(4)?,
-                    paper_id: row.get(5)?,
-                    status: row.get(6)?,
-                    status_reason: row.get(7)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut statement =
+            self.conn().prepare(&format!("SELECT {CANDIDATE_COLUMNS} FROM candidates WHERE session_id = ?1"))?;
+        let mut rows = statement.query_map([session], candidate_row)?.collect::<Result<Vec<_>, _>>()?;
         rows.sort_by(|a, b| exam_order(&a.exam_no, &b.exam_no));
         Ok(rows)
+    }
+
+    /// One candidate of a session (a lookup by key, for checks made once per request).
+    fn candidate(&self, session: &str, exam_no: &str) -> Result<Option<CandidateRow>, Error> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {CANDIDATE_COLUMNS} FROM candidates WHERE session_id = ?1 AND exam_no = ?2"),
+                params![session, exam_no],
+                candidate_row,
+            )
+            .optional()?)
     }
 
     /// The papers assigned to a session, in dealing order.

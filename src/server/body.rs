@@ -6,7 +6,8 @@
 //! one, or has a value of the wrong type is refused 400 before any handler runs, so
 //! nothing is written. Refusals of the data itself are 409 (a grade that does not fit its
 //! rubric, a candidate not graded here), 403 (not this person's to do) and 401 (not
-//! logged in); a database busy past its timeout is 503.
+//! logged in); a database busy past its timeout is 503; a body not received within
+//! [`BODY_TIMEOUT`] is 408, also with nothing written.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -91,6 +92,11 @@ impl From<EntryError> for ApiError {
 /// The most a request body may hold: a score sheet is a few kilobytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// How long a client may take to send a request's body once its headers are in, so a
+/// client sending a byte now and then cannot hold a connection (and, at shutdown, the
+/// server) for long.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// A JSON request body of type `T` (whose fields say `deny_unknown_fields`).
 pub struct ApiJson<T>(pub T);
 
@@ -98,8 +104,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(request, state)
+        let bytes = tokio::time::timeout(BODY_TIMEOUT, Bytes::from_request(request, state))
             .await
+            .map_err(|_| ApiError::new(StatusCode::REQUEST_TIMEOUT, "请求内容发送太慢，没有写入任何内容；请重新发送"))?
             .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "请求内容太大或没有读完，没有写入任何内容"))?;
         if bytes.len() > BODY_LIMIT {
             return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "请求内容太大，没有写入任何内容"));

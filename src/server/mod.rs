@@ -11,26 +11,30 @@
 //! - No SQL here: handlers call the same domain functions and `db` methods the CLI uses
 //!   (`commands::practical`), so a grade sent from a tablet is checked and stored exactly
 //!   as `certify grade` stores one.
-//! - Each request opens its own connection inside `spawn_blocking` (the async threads
-//!   never wait on SQLite); writes are the CLI's IMMEDIATE transactions with its busy
-//!   timeout, so the CLI keeps working on the same file meanwhile (WAL). A change is
+//! - Each request borrows a connection from the server's [`Pool`] inside
+//!   `spawn_blocking` (the async threads never wait on SQLite); writes are the CLI's
+//!   IMMEDIATE transactions with its busy timeout, queued in turn among the server's
+//!   own, so the CLI keeps working on the same file meanwhile (WAL). A change is
 //!   answered 200 only after its transaction committed, and its `web_log` line is
 //!   written in that same transaction.
 //! - One server per session: the lock row names the holder (pid, host, address); it
 //!   is renewed every [`HEARTBEAT`], so a killed server's lock goes stale after
 //!   [`STALE_AFTER`] (at once on the same Linux host, where the dead pid is seen).
-//! - Ctrl-C or SIGTERM stops accepting, lets requests in flight finish, then releases
-//!   the lock.
+//! - Only requests addressed to this computer are served ([`host`]: DNS rebinding), and
+//!   no client holds a connection longer than the timeouts of [`connections`].
+//! - Ctrl-C or SIGTERM stops accepting, lets requests in flight finish and answer, then
+//!   releases the lock.
 //! - stderr gets one line per request: method, path (query values left out: they name
 //!   candidates), status, milliseconds, who. Never an ID number.
 
 pub mod auth;
 pub mod body;
 pub mod chief;
+pub mod connections;
 pub mod examiner;
+pub mod host;
 pub mod pages;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -44,7 +48,7 @@ use axum::routing::{get, post};
 
 use crate::access::{self, LoginLimit};
 use crate::clock;
-use crate::db::{Db, ServeLock, ServeRead, WebLogEntry};
+use crate::db::{Db, Pool, ServeLock, ServeRead, WebLogEntry};
 use crate::error::Error;
 use body::ApiError;
 
@@ -62,13 +66,22 @@ pub struct AppState {
 
 struct Inner {
     db_path: PathBuf,
+    pool: Arc<Pool>,
     session_id: String,
     limit: Mutex<LoginLimit>,
+    hosts: host::KnownHosts,
 }
 
 impl AppState {
     pub fn new(db_path: PathBuf, session_id: String) -> AppState {
-        AppState { inner: Arc::new(Inner { db_path, session_id, limit: Mutex::new(LoginLimit::default()) }) }
+        let pool = Pool::new(&db_path);
+        let (limit, hosts) = (Mutex::new(LoginLimit::default()), host::KnownHosts::of_this_computer());
+        AppState { inner: Arc::new(Inner { db_path, pool, session_id, limit, hosts }) }
+    }
+
+    /// The names and addresses requests may be addressed to.
+    fn known_hosts(&self) -> &host::KnownHosts {
+        &self.inner.hosts
     }
 
     /// The exam session this server is for.
@@ -82,15 +95,15 @@ impl AppState {
         self.inner.limit.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `work` on a fresh connection to the workspace, off the async threads.
+    /// Runs `work` on a connection of the server's pool, off the async threads.
     pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Db) -> Result<T, ApiError> + Send + 'static,
     {
-        let path = self.inner.db_path.clone();
+        let pool = self.inner.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut db = Db::open(&path)?;
+            let mut db = pool.get()?;
             work(&mut db)
         })
         .await
@@ -139,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(auth::same_origin_only))
+        .layer(middleware::from_fn_with_state(state.clone(), host::known_host_only))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
@@ -249,10 +263,9 @@ pub fn run(state: AppState, listener: std::net::TcpListener, lock_token: String)
         listener.set_nonblocking(true)?;
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let heartbeat = tokio::spawn(renew_lock(state.clone(), lock_token.clone()));
-        let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+        connections::serve(listener, router(state.clone()), shutdown_signal()).await;
         heartbeat.abort();
-        served
+        Ok::<(), std::io::Error>(())
     });
     let released = release_lock(&state.inner.db_path, &session, &lock_token);
     result.map_err(Error::Io)?;

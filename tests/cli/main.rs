@@ -22,6 +22,7 @@ mod practical;
 mod readme;
 mod score_sheets;
 mod server;
+mod server_ops;
 mod sessions;
 mod trust;
 mod workspace;

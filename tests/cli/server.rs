@@ -17,14 +17,14 @@ use crate::support::Workspace;
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A running `certify serve`, killed when dropped.
-struct Server {
-    child: Child,
+pub struct Server {
+    pub child: Child,
     /// `127.0.0.1:PORT`
-    address: String,
+    pub address: String,
 }
 
 impl Server {
-    fn start(ws: &Workspace) -> Server {
+    pub fn start(ws: &Workspace) -> Server {
         let mut command = ws.command(["serve", "--session", SESSION, "--listen", "127.0.0.1:0"]);
         command.stdout(Stdio::piped()).stderr(Stdio::null());
         let mut child = command.spawn().expect("serve starts");
@@ -48,12 +48,12 @@ impl Server {
         server
     }
 
-    fn pid(&self) -> u32 {
+    pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// Sends a signal (`TERM`, `KILL`) and waits (bounded) for the process to end.
-    fn signal(&mut self, name: &str) -> Option<i32> {
+    pub fn signal(&mut self, name: &str) -> Option<i32> {
         let status = std::process::Command::new("kill").arg(format!("-{name}")).arg(self.pid().to_string()).status();
         assert!(status.is_ok_and(|s| s.success()), "kill -{name}");
         for _ in 0..200 {
@@ -65,7 +65,7 @@ impl Server {
         panic!("the server did not stop after SIG{name}");
     }
 
-    fn get(&self, path: &str, cookie: Option<&str>) -> Response {
+    pub fn get(&self, path: &str, cookie: Option<&str>) -> Response {
         let mut headers = Vec::new();
         if let Some(cookie) = cookie {
             headers.push(("Cookie", cookie.to_owned()));
@@ -74,11 +74,11 @@ impl Server {
     }
 
     /// A POST as a script sends it: JSON, no Origin.
-    fn post(&self, path: &str, cookie: Option<&str>, body: &Value) -> Response {
+    pub fn post(&self, path: &str, cookie: Option<&str>, body: &Value) -> Response {
         self.post_raw(path, cookie, &body.to_string(), &[])
     }
 
-    fn post_raw(&self, path: &str, cookie: Option<&str>, body: &str, extra: &[(&str, &str)]) -> Response {
+    pub fn post_raw(&self, path: &str, cookie: Option<&str>, body: &str, extra: &[(&str, &str)]) -> Response {
         let mut headers: Vec<(&str, String)> = vec![("Content-Type", "application/json".into())];
         if let Some(cookie) = cookie {
             headers.push(("Cookie", cookie.to_owned()));
@@ -91,7 +91,7 @@ impl Server {
     }
 
     /// Logs in; returns the `Cookie` header value.
-    fn login(&self, role: &str, name: &str, code: &str) -> String {
+    pub fn login(&self, role: &str, name: &str, code: &str) -> String {
         let response = self.post("/api/login", None, &json!({ "role": role, "name": name, "code": code }));
         assert_eq!(response.status, 200, "{}", response.body);
         let set = response.header("set-cookie").expect("a cookie").to_owned();
@@ -109,23 +109,23 @@ impl Drop for Server {
     }
 }
 
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
 }
 
 impl Response {
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The `error` text, which must be Chinese and free of library English.
-    fn error(&self) -> String {
+    pub fn error(&self) -> String {
         let text = self.json()["error"].as_str().unwrap_or_else(|| panic!("no error in {}", self.body)).to_owned();
         assert!(text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "not Chinese: {text}");
         for english in ["expected", "invalid", "Failed", "unknown field", "missing field"] {
@@ -176,7 +176,7 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 }
 
 /// Adds someone with `certify examiners add`; returns the code.
-fn add(ws: &Workspace, name: &str, flags: &[&str]) -> String {
+pub fn add(ws: &Workspace, name: &str, flags: &[&str]) -> String {
     let mut args = vec!["examiners", "add", "--session", SESSION, "--name", name];
     args.extend_from_slice(flags);
     let added = ws.json(args);
@@ -184,13 +184,13 @@ fn add(ws: &Workspace, name: &str, flags: &[&str]) -> String {
     added["code"].as_str().unwrap().to_owned()
 }
 
-fn count(ws: &Workspace, sql: &str) -> i64 {
+pub fn count(ws: &Workspace, sql: &str) -> i64 {
     let conn = rusqlite::Connection::open_with_flags(ws.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 /// A complete grade body for `task`: every step at its maximum but the first, 1 lower.
-fn full_grade(ws: &Workspace, client_id: &str, exam_no: &str, task: &str) -> Value {
+pub fn full_grade(ws: &Workspace, client_id: &str, exam_no: &str, task: &str) -> Value {
     let steps = practical::steps(ws, task);
     let mut map = serde_json::Map::new();
     for (i, (id, max)) in steps.iter().enumerate() {
