@@ -117,6 +117,9 @@ async fn browser(driver: &Driver, width: u32, height: u32) -> Browser {
         "--disable-component-update".into(),
         "--disable-sync".into(),
         "--disable-dev-shm-usage".into(),
+        // Tablets and phones draw overlay scrollbars that take no width; a desktop
+        // scrollbar would make a tall page's viewport 15 px narrower than the screen.
+        "--hide-scrollbars".into(),
         "--disable-extensions".into(),
         // No crash handler: it would run in a process group of its own, beyond the guard.
         "--disable-breakpad".into(),
