@@ -460,7 +460,13 @@ pub struct WebSubmission<'a> {
     pub client_id: &'a str,
     pub comment: &'a str,
     pub rating: Option<&'a str>,
+    /// Why this corrects the examiner's entry already stored for the task: required then
+    /// (without it the submission is refused), ignored on a first entry.
+    pub correction_reason: Option<&'a str>,
 }
+
+/// The refusal of a second submission from the server without a correction reason.
+pub const CORRECTION_NEEDS_REASON: &str = "该考生的这项任务您已提交过评分；如需更正，请写明更正理由";
 
 /// What was stored (or, for a resend of the same client id, what had been).
 #[derive(Debug, Clone, PartialEq)]
@@ -469,6 +475,9 @@ pub struct Recorded {
     pub vetoes: Vec<String>,
     /// The client id had been stored already: nothing was written.
     pub resent: bool,
+    /// Sent through the server over the examiner's own entry in force: the total of the
+    /// entry it superseded.
+    pub corrected: Option<f64>,
 }
 
 /// Checks one examiner's entry and stores it in `tx`, superseding their earlier entry for
@@ -487,13 +496,29 @@ pub fn record_entry(tx: &Tx<'_>, s: &Submission<'_>) -> Result<Recorded, EntryEr
                 web.client_id
             )]));
         }
-        return Ok(Recorded { total, vetoes: Vec::new(), resent: true });
+        return Ok(Recorded { total, vetoes: Vec::new(), resent: true, corrected: None });
     }
     let candidate = find_candidate(tx, session, s.exam_no)?;
     refuse_ungradable(tx, session, &candidate)?;
     let row = drawn_rubric(tx, session, s.exam_no, s.task)?;
     let rubric = &row.rubric;
     let mut problems = Vec::new();
+    // Through the server an entry once stored is final: another one over it is a
+    // correction and says why. (`grade` and `grade import` supersede without a reason:
+    // the office's re-entry is itself the correction.)
+    let mut correction_reason = None;
+    let mut corrected = None;
+    if let Some(web) = &s.web
+        && let Some(earlier) = tx.current_entry(session, s.exam_no, &rubric.id, s.examiner)?
+    {
+        match web.correction_reason.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(reason) => {
+                correction_reason = Some(reason);
+                corrected = Some(earlier.total);
+            }
+            None => problems.push(CORRECTION_NEEDS_REASON.to_owned()),
+        }
+    }
     let mut steps: BTreeMap<String, f64> = BTreeMap::new();
     for (id, &value) in s.steps {
         match rubric.step(id) {
@@ -552,9 +577,10 @@ pub fn record_entry(tx: &Tx<'_>, s: &Submission<'_>) -> Result<Recorded, EntryEr
             comment: w.comment,
             rating: w.rating,
             veto_reasons: &veto_reasons,
+            correction_reason,
         }),
     })?;
-    Ok(Recorded { total, vetoes, resent: false })
+    Ok(Recorded { total, vetoes, resent: false, corrected })
 }
 
 /// Step-by-step entry at the exam site. Prompts go to stderr, answers come from stdin
@@ -1401,6 +1427,16 @@ pub fn chief_board(db: &impl Read, session_id: &str) -> Result<serde_json::Value
             json!({ "exam_no": v.exam_no, "task": v.rubric_id, "examiner": v.examiner, "veto": v.veto, "text": text, "reason": v.reason })
         })
         .collect();
+    let corrections: Vec<serde_json::Value> = db
+        .corrections(session)?
+        .into_iter()
+        .filter(|c| !report.refused.contains_key(&c.exam_no))
+        .map(|c| {
+            json!({ "exam_no": c.exam_no, "task": c.rubric_id, "examiner": c.examiner, "total": c.total,
+                    "previous_total": c.previous_total, "reason": c.reason, "entered_at": c.entered_at,
+                    "current": c.current })
+        })
+        .collect();
     let examiners: Vec<serde_json::Value> = db
         .examiners(session)?
         .into_iter()
@@ -1415,6 +1451,7 @@ pub fn chief_board(db: &impl Read, session_id: &str) -> Result<serde_json::Value
         "titles": rubrics.iter().map(|(id, r)| (id.clone(), r.title.clone())).collect::<BTreeMap<_, _>>(),
         "examiners": examiners,
         "vetoes": vetoes,
+        "corrections": corrections,
         "status": report.json(),
     }))
 }

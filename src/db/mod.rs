@@ -40,8 +40,8 @@ pub use self::operations::{AppealDecision, AppealRow, CarriedPart, LogEntry, Mar
 pub use self::papers::{NewBuild, NewPaper, NewPaperItem, PaperItemView, PaperRead, PaperSummary, PaperView};
 pub use self::pool::{Pool, Pooled};
 pub use self::practical::{
-    DrawRow, EntryDetail, GradeRow, MarkedVetoRow, NewDraw, NewGrade, NewResolution, PracticalRead, Resolution,
-    RubricRow, RubricState, WebGrade,
+    CorrectionRow, DrawRow, EntryDetail, GradeRow, MarkedVetoRow, NewDraw, NewGrade, NewResolution, PracticalRead,
+    Resolution, RubricRow, RubricState, WebGrade,
 };
 pub use self::rooms::RoomsRead;
 pub use self::serve::{ExaminerRow, ServeLock, ServeRead, WebIdentity, WebLogEntry};
@@ -53,7 +53,7 @@ pub use self::settings::SettingsRead;
 use crate::error::Error;
 
 /// How many migrations [`MIGRATIONS`] has.
-const MIGRATION_COUNT: usize = 9;
+const MIGRATION_COUNT: usize = 10;
 
 /// The schema, one migration per step; never edit a released step, add one.
 pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
@@ -67,6 +67,7 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/007_certificate_trust.sql")),
         M::up(include_str!("migrations/008_operations.sql")),
         M::up(include_str!("migrations/009_serve.sql")),
+        M::up(include_str!("migrations/010_corrections.sql")),
     ])
 });
 

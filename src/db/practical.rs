@@ -67,6 +67,22 @@ pub struct EntryDetail {
     pub total: f64,
     pub entered_at: String,
     pub source: String,
+    /// On a correction sent through the server: the examiner's reason.
+    pub correction_reason: Option<String>,
+}
+
+/// A correction with a reason (sent through the server), in force or since superseded.
+#[derive(Debug, Clone)]
+pub struct CorrectionRow {
+    pub exam_no: String,
+    pub rubric_id: String,
+    pub examiner: String,
+    pub total: f64,
+    /// The total of the entry it superseded.
+    pub previous_total: Option<f64>,
+    pub reason: String,
+    pub entered_at: String,
+    pub current: bool,
 }
 
 /// A veto marked in an entry in force, with the examiner's reason where one was given.
@@ -132,6 +148,8 @@ pub struct WebGrade<'a> {
     pub rating: Option<&'a str>,
     /// JSON object: veto id → the examiner's reason.
     pub veto_reasons: &'a str,
+    /// Why this entry corrects the examiner's earlier one (only on a correction).
+    pub correction_reason: Option<&'a str>,
 }
 
 fn rubric_body(text: String) -> rusqlite::Result<Rubric> {
@@ -255,7 +273,8 @@ pub trait PracticalRead: Read + Sized {
         Ok(self
             .conn()
             .query_row(
-                "SELECT steps, vetoes, veto_reasons, comment, rating, total, entered_at, source FROM grade_entries \
+                "SELECT steps, vetoes, veto_reasons, comment, rating, total, entered_at, source, correction_reason \
+                 FROM grade_entries \
                  WHERE session_id = ?1 AND exam_no = ?2 AND rubric_id = ?3 AND examiner = ?4 AND current = 1",
                 params![session, exam_no, rubric_id, examiner],
                 |r| {
@@ -268,6 +287,7 @@ pub trait PracticalRead: Read + Sized {
                         total: r.get(5)?,
                         entered_at: r.get(6)?,
                         source: r.get(7)?,
+                        correction_reason: r.get(8)?,
                     })
                 },
             )
@@ -297,6 +317,28 @@ pub trait PracticalRead: Read + Sized {
             }
         }
         Ok(out)
+    }
+
+    /// Every correction with a reason in the session, oldest first.
+    fn corrections(&self, session: &str) -> Result<Vec<CorrectionRow>, Error> {
+        let mut statement = self.conn().prepare(
+            "SELECT g.exam_no, g.rubric_id, g.examiner, g.total, p.total, g.correction_reason, g.entered_at, g.current \
+             FROM grade_entries g LEFT JOIN grade_entries p ON p.id = g.corrects \
+             WHERE g.session_id = ?1 AND g.correction_reason IS NOT NULL ORDER BY g.entered_at, g.id",
+        )?;
+        let rows = statement.query_map([session], |r| {
+            Ok(CorrectionRow {
+                exam_no: r.get(0)?,
+                rubric_id: r.get(1)?,
+                examiner: r.get(2)?,
+                total: r.get(3)?,
+                previous_total: r.get(4)?,
+                reason: r.get(5)?,
+                entered_at: r.get(6)?,
+                current: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// How many superseded entries each (candidate, task, examiner) has.
@@ -366,8 +408,17 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Stores an entry; the same examiner's earlier entry for the task is kept, superseded.
+    /// Stores an entry; the same examiner's earlier entry for the task is kept, superseded,
+    /// and the new one names it (`corrects`).
     pub fn insert_grade(&self, grade: &NewGrade<'_>) -> Result<(), Error> {
+        let corrects: Option<i64> = self
+            .tx
+            .prepare_cached(
+                "SELECT id FROM grade_entries WHERE session_id = ?1 AND exam_no = ?2 AND rubric_id = ?3 \
+                 AND examiner = ?4 AND current = 1",
+            )?
+            .query_row(params![grade.session_id, grade.exam_no, grade.rubric_id, grade.examiner], |r| r.get(0))
+            .optional()?;
         self.tx
             .prepare_cached(
                 "UPDATE grade_entries SET current = 0, superseded_at = ?5 WHERE session_id = ?1 AND exam_no = ?2 \
@@ -377,8 +428,8 @@ impl Tx<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO grade_entries (session_id, exam_no, rubric_id, version, examiner, steps, vetoes, total, \
-                 source, entered_by, entered_at, client_id, comment, rating, veto_reasons) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                 source, entered_by, entered_at, client_id, comment, rating, veto_reasons, corrects, correction_reason) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )?
             .execute(params![
                 grade.session_id,
@@ -396,6 +447,8 @@ impl Tx<'_> {
                 grade.web.as_ref().map(|w| w.comment),
                 grade.web.as_ref().and_then(|w| w.rating),
                 grade.web.as_ref().map(|w| w.veto_reasons),
+                corrects,
+                grade.web.as_ref().and_then(|w| w.correction_reason),
             ])?;
         Ok(())
     }

@@ -6,8 +6,9 @@
 //! cannot name anyone) and goes through [`record_entry`], the function `certify grade`
 //! stores with, so it meets the same checks; a resend with a `client_id` already stored
 //! answers what the first send answered and writes nothing. An entry once stored is
-//! never changed: sending the same task again stores a new entry that supersedes the
-//! earlier one, which is kept (as a re-import does).
+//! never changed: sending the same task again (a new `client_id`) is a correction, refused
+//! (409) without a `correction_reason`, and with one stored as a new entry that supersedes
+//! the earlier one, which is kept (as a re-import does), and logged as a correction.
 //!
 //! The pages show what the API answers and send what a script would: the score sheet is
 //! the `sheet` document laid out as the paper sheet (or, once this examiner's entry is
@@ -87,6 +88,9 @@ pub struct GradeBody {
     comment: Option<String>,
     #[serde(default)]
     rating: Option<String>,
+    /// Why this corrects the examiner's entry already stored for the task.
+    #[serde(default)]
+    correction_reason: Option<String>,
 }
 
 /// The overall rating as stored, from the sheet's Chinese or English word.
@@ -104,6 +108,9 @@ fn rating(text: &str) -> Result<&'static str, ApiError> {
 /// The longest comment kept, in characters.
 const COMMENT_LIMIT: usize = 2000;
 
+/// The longest correction reason kept, in characters.
+const REASON_LIMIT: usize = 500;
+
 /// `POST /api/examiner/grades`.
 pub async fn grades(
     State(state): State<AppState>,
@@ -119,6 +126,10 @@ pub async fn grades(
     let comment = body.comment.unwrap_or_default().trim().to_owned();
     if comment.chars().count() > COMMENT_LIMIT {
         return Err(ApiError::bad_request(format!("评语最多 {COMMENT_LIMIT} 字，没有写入任何内容")));
+    }
+    let correction_reason = body.correction_reason.unwrap_or_default().trim().to_owned();
+    if correction_reason.chars().count() > REASON_LIMIT {
+        return Err(ApiError::bad_request(format!("更正理由最多 {REASON_LIMIT} 字，没有写入任何内容")));
     }
     let vetoes: Vec<MarkedVeto> =
         body.vetoes.into_iter().map(|v| MarkedVeto { id: v.id.trim().to_owned(), reason: v.reason }).collect();
@@ -143,11 +154,16 @@ pub async fn grades(
                     vetoes: &vetoes,
                     source: &source,
                     entered_by: &identity.name,
-                    web: Some(WebSubmission { client_id: &client_id, comment: &comment, rating }),
+                    web: Some(WebSubmission {
+                        client_id: &client_id,
+                        comment: &comment,
+                        rating,
+                        correction_reason: Some(correction_reason.as_str()).filter(|r| !r.is_empty()),
+                    }),
                 },
             )?;
             if !recorded.resent {
-                let detail = format!(
+                let mut detail = format!(
                     "{exam_no} {task} {} 分{}",
                     format_number(recorded.total),
                     if recorded.vetoes.is_empty() {
@@ -156,8 +172,13 @@ pub async fn grades(
                         format!("，否决项 {}", recorded.vetoes.join("、"))
                     }
                 );
+                // The reason itself is in the entry: the log keeps to numbers and ids.
+                if let Some(previous) = recorded.corrected {
+                    detail.push_str(&format!("；更正本人此前的 {} 分（更正理由记在评分中）", format_number(previous)));
+                }
+                let action = if recorded.corrected.is_some() { "grade-correction" } else { "grade" };
                 let at = clock::now_text();
-                tx.log_web(&log_entry(&log_state, &at, Some(&identity.name), &address, "grade", &detail))?;
+                tx.log_web(&log_entry(&log_state, &at, Some(&identity.name), &address, action, &detail))?;
                 tx.commit()?;
             }
             Ok(recorded)
@@ -387,6 +408,7 @@ pub async fn sheet_page(State(state): State<AppState>, LoggedIn(identity): Logge
             entered_at => e.entered_at,
             source => e.source,
             vetoed => !e.vetoes.is_empty(),
+            correction_reason => e.correction_reason,
         }
     });
     page(

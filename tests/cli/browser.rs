@@ -684,3 +684,68 @@ fn browser_a_grade_submitted_while_the_server_is_down_is_sent_when_it_returns_an
         .unwrap()["examiners"];
     assert_eq!(entry, &json!([{ "examiner": "张老师", "total": total, "vetoes": [] }]));
 }
+
+#[test]
+fn browser_a_submitted_entry_is_corrected_with_a_reason() {
+    let Some(driver_path) = chromedriver() else { return };
+    let ws = drawn(1);
+    let task = tasks(&ws, "E001")[0].clone();
+    let steps = steps(&ws, &task);
+    let code = add(&ws, "张老师", false);
+    let serve = Serve::start(&ws, "127.0.0.1:0");
+    let total: f64 = steps.iter().map(|(_, max)| max).sum();
+    let corrected = total - steps[0].1;
+    bounded(async {
+        let driver = Driver::start(&driver_path);
+        let b = browser(&driver, 1024, 768).await;
+        let c = &b.client;
+        login(c, &serve, "examiner", "张老师", &code).await;
+        open_sheet(c, "E001", &task, "考生1").await;
+        for i in 0..steps.len() {
+            score_step(c, i, Control::Full).await;
+            click(c, &format!("#page-{i} .next")).await;
+        }
+        click(c, &format!("#page-{} .next", steps.len())).await;
+        type_into(c, "#comment", "操作规范").await;
+        click(c, "input[name=rating][value='合格']").await;
+        click(c, "#submit").await;
+        until(c, "document.getElementById('submitted-state').textContent.indexOf('已保存到服务器') >= 0").await;
+        // Opened again, the entry is read-only, with 更正; that opens the sheet filled with it.
+        c.goto(&serve.url(&format!("/examiner/sheet?exam_no=E001&task={task}"))).await.unwrap();
+        until(c, "document.getElementById('stored') && document.readyState === 'complete'").await;
+        click(c, "#correct").await;
+        until(c, "!document.getElementById('page-0').hidden").await;
+        assert_eq!(text_of(c, "#total").await, fmt(total), "the stored scores");
+        assert_eq!(text_of(c, "#done-count").await, steps.len().to_string());
+        score_step(c, 0, Control::Zero).await;
+        click(c, "#jump-finish").await;
+        until(c, &format!("!document.getElementById('page-{}').hidden", steps.len() + 1)).await;
+        assert_eq!(eval(c, "document.getElementById('comment').value").await, json!("操作规范"));
+        assert_eq!(eval(c, "document.querySelector('input[name=rating]:checked').value").await, json!("合格"));
+        // Without a reason the page refuses it and sends nothing.
+        click(c, "#submit").await;
+        until(c, "!document.getElementById('correction-error').hidden").await;
+        assert!(text_of(c, "#correction-error").await.contains("更正理由"));
+        assert!(eval(c, "document.getElementById('submitted').hidden").await == json!(true));
+        assert_eq!(count(&ws, "SELECT COUNT(*) FROM grade_entries"), 1);
+        type_into(c, "#correction-reason", "第一步未做，看错了").await;
+        click(c, "#submit").await;
+        until(c, "!document.getElementById('submitted').hidden").await;
+        until(c, "document.getElementById('sync-state').textContent === '已保存'").await;
+        until(c, "document.getElementById('submitted-state').textContent.indexOf('已保存到服务器') >= 0").await;
+        assert_eq!(text_of(c, "#submitted-total").await, fmt(corrected));
+        assert!(text_of(c, "#submitted-correction").await.contains("第一步未做，看错了"));
+        // Reloaded: the correction is the entry in force, with its reason.
+        c.refresh().await.unwrap();
+        until(c, "document.getElementById('stored')").await;
+        assert_eq!(text_of(c, "#stored-total").await, fmt(corrected));
+        assert_eq!(text_of(c, "#stored-correction").await, "第一步未做，看错了");
+        b.client.clone().close().await.unwrap();
+    });
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM grade_entries"), 2, "the first entry kept");
+    assert_eq!(
+        count(&ws, "SELECT COUNT(*) FROM grade_entries WHERE current = 1 AND correction_reason = '第一步未做，看错了'"),
+        1
+    );
+    drop(serve);
+}

@@ -488,15 +488,131 @@ fn server_a_resent_client_id_is_stored_once_and_the_cli_sees_the_grade_meanwhile
     assert_eq!(listed["candidates"], json!([{ "exam_no": "E001", "name": "考生1", "graded": true }]));
     assert!(listed["title"].as_str().is_some_and(|t| !t.is_empty()));
 
-    // A new client id for the same task is a correction: a new entry; the old one is kept.
+    // A new client id for the same task is a correction: with its reason, a new entry; the
+    // old one is kept.
     let mut corrected = full_grade(&ws, "tablet-8b21", "E001", &task);
     corrected["steps"][practical::steps(&ws, &task)[0].0.as_str()] = json!(0);
+    corrected["correction_reason"] = json!("第一步看错了");
     assert_eq!(server.post("/api/examiner/grades", Some(&cookie), &corrected).status, 200);
     assert_eq!(count(&ws, "SELECT COUNT(*) FROM grade_entries"), 2);
     assert_eq!(ws.json(["grade", "status", "--session", SESSION])["superseded_entries"], 1);
     // The CLI writes while the server runs.
     ws.write("g.csv", format!("{HEADER}{}", entry_rows(&ws, "E002", &tasks(&ws, "E002")[0], "李老师", 90.0, &[])));
     ws.ok(["grade", "import", "--session", SESSION, "g.csv"]);
+}
+
+/// The `total` of `examiner`'s entry in force for E001's `task` in `grade status --json`.
+fn status_total(ws: &Workspace, task: &str, examiner: &str) -> Option<f64> {
+    let status = ws.json(["grade", "status", "--session", SESSION]);
+    let candidate = status["candidates"].as_array().unwrap().iter().find(|c| c["exam_no"] == "E001").cloned()?;
+    let entry = candidate["tasks"].as_array().unwrap().iter().find(|t| t["task"] == task).cloned()?;
+    entry["examiners"].as_array().unwrap().iter().find(|e| e["examiner"] == examiner).and_then(|e| e["total"].as_f64())
+}
+
+#[test]
+fn server_a_second_entry_is_a_correction_and_needs_a_reason() {
+    let ws = drawn(1);
+    let code = add(&ws, "张老师", &[]);
+    let other_code = add(&ws, "李老师", &[]);
+    let chief_code = add(&ws, "赵组长", &["--chief"]);
+    let server = Server::start(&ws);
+    let cookie = server.login("examiner", "张老师", &code);
+    let task = tasks(&ws, "E001")[0].clone();
+    let first_step = practical::steps(&ws, &task)[0].0.clone();
+    let post = |cookie: &str, body: &Value| server.post("/api/examiner/grades", Some(cookie), body);
+
+    // A first entry needs no reason; one sent anyway is ignored (not stored).
+    let mut first = full_grade(&ws, "c-1", "E001", &task);
+    first["correction_reason"] = json!("多余的理由");
+    assert_eq!(post(&cookie, &first).json(), json!({ "saved": true, "total": 99.0 }));
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM grade_entries WHERE correction_reason IS NOT NULL"), 0);
+
+    // A second one without a reason (missing, empty or blank) is refused; nothing is written.
+    let mut second = full_grade(&ws, "c-2", "E001", &task);
+    second["steps"][&first_step] = json!(0);
+    for reason in [None, Some(""), Some("  ")] {
+        let mut body = second.clone();
+        if let Some(reason) = reason {
+            body["correction_reason"] = json!(reason);
+        }
+        let refused = post(&cookie, &body);
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert!(
+            refused.error().contains("该考生的这项任务您已提交过评分；如需更正，请写明更正理由"),
+            "{}",
+            refused.body
+        );
+    }
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM grade_entries"), 1);
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM web_log WHERE action LIKE 'grade%'"), 1);
+    assert_eq!(status_total(&ws, &task, "张老师"), Some(99.0));
+
+    // With a reason: a new entry in force; the first one kept, superseded, and named by it.
+    second["correction_reason"] = json!("  复看录像，第一步未做  ");
+    let saved = post(&cookie, &second);
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let first_max = practical::steps(&ws, &task)[0].1;
+    let corrected_total = 99.0 - (first_max - 1.0);
+    assert_eq!(saved.json(), json!({ "saved": true, "total": corrected_total }));
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM grade_entries"), 2);
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM grade_entries WHERE client_id = 'c-1' AND current = 0"), 1);
+    assert_eq!(
+        count(
+            &ws,
+            "SELECT COUNT(*) FROM grade_entries g JOIN grade_entries p ON p.id = g.corrects \
+             WHERE g.client_id = 'c-2' AND g.current = 1 AND p.client_id = 'c-1' \
+             AND g.correction_reason = '复看录像，第一步未做'"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &ws,
+            "SELECT COUNT(*) FROM web_log WHERE action = 'grade-correction' AND who = '张老师' AND detail LIKE '%更正%'"
+        ),
+        1
+    );
+    // The results use the correction; status still counts the superseded entry.
+    assert_eq!(status_total(&ws, &task, "张老师"), Some(corrected_total));
+    assert_eq!(ws.json(["grade", "status", "--session", SESSION])["superseded_entries"], 1);
+
+    // A resend of either id answers what its first send answered and writes nothing.
+    let again = post(&cookie, &second);
+    assert_eq!((again.status, again.body.clone()), (200, saved.body.clone()));
+    let mut resent_without = second.clone();
+    resent_without.as_object_mut().unwrap().remove("correction_reason");
+    assert_eq!(post(&cookie, &resent_without).body, saved.body);
+    assert_eq!(post(&cookie, &first).json(), json!({ "saved": true, "total": 99.0 }));
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM grade_entries"), 2);
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM web_log WHERE action LIKE 'grade%'"), 2);
+    assert_eq!(status_total(&ws, &task, "张老师"), Some(corrected_total));
+
+    // Another examiner cannot touch 张老师's entry: their own first entry is just that.
+    let other = server.login("examiner", "李老师", &other_code);
+    let theirs = post(&other, &full_grade(&ws, "c-2", "E001", &task));
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+    assert_eq!(status_total(&ws, &task, "张老师"), Some(corrected_total));
+    assert_eq!(status_total(&ws, &task, "李老师"), Some(99.0));
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM grade_entries WHERE examiner = '李老师' AND corrects IS NULL"), 1);
+    let mut naming = full_grade(&ws, "c-3", "E001", &task);
+    naming["examiner"] = json!("张老师");
+    naming["correction_reason"] = json!("替张老师改");
+    assert_eq!(post(&other, &naming).status, 400);
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM grade_entries WHERE examiner = '张老师'"), 2);
+
+    // The chief's board lists the correction with its reason and the total it replaced.
+    let chief = server.login("chief", "赵组长", &chief_code);
+    let board = server.get("/api/chief/board", Some(&chief)).json();
+    let corrections = board["corrections"].as_array().unwrap();
+    assert_eq!(corrections.len(), 1, "{board}");
+    assert_eq!(corrections[0]["examiner"], "张老师");
+    assert_eq!(corrections[0]["reason"], "复看录像，第一步未做");
+    assert_eq!(corrections[0]["total"].as_f64(), Some(corrected_total));
+    assert_eq!(corrections[0]["previous_total"].as_f64(), Some(99.0));
+    assert_eq!(corrections[0]["current"], true);
+    // The sheet page shows the stored correction with its reason and the 更正 button.
+    let page = server.get(&format!("/examiner/sheet?exam_no=E001&task={task}"), Some(&cookie));
+    assert!(page.body.contains("复看录像，第一步未做") && page.body.contains("id=\"correct\""), "{}", page.body);
 }
 
 #[test]

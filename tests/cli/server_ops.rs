@@ -75,6 +75,8 @@ fn bodies(ws: &Workspace, exam_nos: &[String], prefix: &str, n: usize) -> Vec<(S
             body["client_id"] = json!(id);
             body["exam_no"] = json!(exam_no);
             body["task"] = json!(task);
+            // Cycled, a (candidate, task) comes round again: a correction, which needs a reason.
+            body["correction_reason"] = json!("重新评分");
             (id, body)
         })
         .collect()
@@ -177,7 +179,11 @@ fn server_finishes_the_request_in_flight_on_sigterm_and_ctrl_c_then_exits_0() {
     for (signal, client_id) in [("TERM", "t-term"), ("INT", "t-int")] {
         let mut server = Server::start(&ws);
         let cookie = server.login("examiner", "张老师", &code);
-        let body = full_grade(&ws, client_id, "E001", &task).to_string();
+        // The second round corrects the first one's entry, so it says why (a reason on
+        // the first is ignored).
+        let mut body = full_grade(&ws, client_id, "E001", &task);
+        body["correction_reason"] = json!("重新提交");
+        let body = body.to_string();
         let head = grade_head(&server.address, &cookie);
         // The request is in flight when the signal comes: with SIGTERM it waits for the
         // workspace, which this test holds; with SIGINT its body is only half sent.

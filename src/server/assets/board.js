@@ -224,6 +224,31 @@
     });
   }
 
+  /* Corrections examiners sent with a reason: the new total, the one it replaced, why. */
+  function corrections(board) {
+    var list = board.corrections || [];
+    section('board-corrections', list, function (node) {
+      if (!list.length) {
+        node.appendChild(el('p', '', '没有考评员更正过已提交的评分。'));
+        return;
+      }
+      var ul = el('ul', 'marked');
+      list.forEach(function (c) {
+        var li = el('li', 'correction');
+        li.setAttribute('data-exam-no', c.exam_no);
+        li.setAttribute('data-task', c.task);
+        li.appendChild(el('b', '', c.exam_no + ' ' + (board.names[c.exam_no] || '') + ' · ' + c.task + '：'));
+        var was = c.previous_total === null || c.previous_total === undefined ? '' : num(c.previous_total) + ' 分 → ';
+        li.appendChild(document.createTextNode(c.examiner + ' 更正为 ' + was + num(c.total) + ' 分（' + time(c.entered_at) + '）' +
+          (c.current ? '' : '，此后又有更正')));
+        li.appendChild(el('br'));
+        li.appendChild(el('span', 'correction-reason', '更正理由：' + c.reason));
+        ul.appendChild(li);
+      });
+      node.appendChild(ul);
+    });
+  }
+
   function progress(board) {
     var tasks = {}, order = [];
     openCandidates(board).forEach(function (c) {
@@ -341,6 +366,7 @@
       summary(board);
       disputes(board);
       vetoes(board);
+      corrections(board);
       progress(board);
       agreement(board);
     }, function () {

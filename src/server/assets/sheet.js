@@ -3,16 +3,22 @@
    reason), comment and overall rating, then submit once every step is scored. Any step
    can be revisited before submitting. What is typed is kept as a draft in localStorage,
    so a reload loses nothing; a submission goes to the outbox (common.js) first and is
-   shown read-only from then on. Plain ES5. */
+   shown read-only from then on. A stored entry is read-only too; its 更正 button opens
+   the sheet again filled with the stored entry, and the finish page then asks for the
+   correction reason, sent with the submission (the server refuses a second entry
+   without one). Plain ES5. */
 (function () {
   'use strict';
   var C = window.Certify;
   var root = document.getElementById('sheet');
-  if (!root || !C || root.getAttribute('data-stored') === 'yes') return;
+  if (!root || !C) return;
 
   var examNo = root.getAttribute('data-exam-no');
   var task = root.getAttribute('data-task');
-  var draftKey = 'certify-draft-v1|' + C.session + '|' + C.examiner + '|' + examNo + '|' + task;
+  var stored = root.getAttribute('data-stored') === 'yes';
+  var correcting = false;
+  var draftKey = 'certify-draft-v1|' + C.session + '|' + C.examiner + '|' + examNo + '|' + task +
+    (stored ? '|correction|' + root.getAttribute('data-entered-at') : '');
   var stepPages = root.querySelectorAll('section.step');
   var steps = [];
   var n = stepPages.length;
@@ -58,9 +64,11 @@
 
   function saveDraft() {
     try {
+      if (stored && !correcting) return;
       window.localStorage.setItem(draftKey, JSON.stringify({
         scores: scores, vetoes: vetoes, order: vetoOrder,
-        comment: byId('comment').value, rating: rating()
+        comment: byId('comment').value, rating: rating(),
+        reason: byId('correction-reason').value
       }));
     } catch (e) { /* the draft is a convenience; the outbox says when storage fails */ }
   }
@@ -257,6 +265,13 @@
       byId('missing').hidden = false;
       return;
     }
+    var reason = byId('correction-reason').value.replace(/^\s+|\s+$/g, '');
+    if (correcting && !reason) {
+      byId('correction-error').textContent = '这是对已提交评分的更正：请写明更正理由后再提交。';
+      byId('correction-error').hidden = false;
+      byId('correction-reason').focus();
+      return;
+    }
     var stepScores = {};
     for (j = 0; j < n; j++) stepScores[steps[j].id] = scores[steps[j].id];
     var marked = [];
@@ -270,6 +285,7 @@
       comment: byId('comment').value.replace(/^\s+|\s+$/g, '')
     };
     if (rating()) body.rating = rating();
+    if (correcting) body.correction_reason = reason;
     submitted = body.client_id;
     C.enqueue({ id: body.client_id, body: body, saved_at: new Date().toISOString() });
     dropDraft();
@@ -277,8 +293,12 @@
   }
 
   function showSubmitted(body, state, why) {
-    byId('confirm').hidden = true;
+    if (byId('confirm')) byId('confirm').hidden = true;
+    if (byId('stored')) byId('stored').hidden = true;
     byId('grading').hidden = true;
+    var note = byId('submitted-correction');
+    note.textContent = body.correction_reason ? '这是对已提交评分的更正，更正理由：' + body.correction_reason : '';
+    note.hidden = !body.correction_reason;
     var section = byId('submitted');
     section.hidden = false;
     var t = 0, j;
@@ -352,9 +372,32 @@
     vetoes = draft.vetoes || {};
     for (j = 0; j < vetoOrder.length; j++) showVeto(vetoOrder[j]);
     byId('comment').value = draft.comment || '';
+    byId('correction-reason').value = draft.reason || '';
     var radios = root.querySelectorAll('input[name=rating]');
     for (j = 0; j < radios.length; j++) radios[j].checked = radios[j].value === draft.rating;
     return true;
+  }
+
+  /* The stored entry into the sheet, to correct it. */
+  function fillStored() {
+    var j;
+    for (j = 0; j < n; j++) {
+      var v = steps[j].page.getAttribute('data-stored');
+      if (v !== null && v !== '') {
+        scores[steps[j].id] = parseFloat(v);
+        steps[j].input.value = fmt(scores[steps[j].id]);
+      }
+    }
+    var items = root.querySelectorAll('li.veto[data-stored-reason]');
+    for (j = 0; j < items.length; j++) {
+      var id = items[j].getAttribute('data-veto');
+      vetoes[id] = items[j].getAttribute('data-stored-reason') || '（原评分未写理由）';
+      vetoOrder.push(id);
+      showVeto(id);
+    }
+    byId('comment').value = root.getAttribute('data-stored-comment') || '';
+    var radios = root.querySelectorAll('input[name=rating]');
+    for (j = 0; j < radios.length; j++) radios[j].checked = radios[j].value === root.getAttribute('data-stored-rating');
   }
 
   var waiting = C.pendingFor(examNo, task);
@@ -378,6 +421,22 @@
   var ratings = root.querySelectorAll('input[name=rating]');
   for (i = 0; i < ratings.length; i++) ratings[i].onchange = saveDraft;
   byId('submit').onclick = submit;
+  byId('correction-reason').oninput = function () {
+    byId('correction-error').hidden = true;
+    saveDraft();
+  };
+  if (stored) {
+    byId('correct').onclick = function () {
+      correcting = true;
+      if (!restoreDraft()) fillStored();
+      byId('stored').hidden = true;
+      byId('correction').hidden = false;
+      byId('grading').hidden = false;
+      C.layout();
+      go(0);
+    };
+    return;
+  }
   var resumed = restoreDraft();
   byId('confirm-yes').onclick = function () {
     byId('confirm').hidden = true;
