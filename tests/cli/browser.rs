@@ -12,17 +12,16 @@
 //! `CERTIFY_SCREENSHOTS=folder` saves a screenshot of each page the layout test checks (and
 //! of the board) there, to look at after changing the pages.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 use crate::practical::{HEADER, SESSION, drawn, entry_rows, steps, tasks};
+use crate::server::spawn_serve;
 use crate::support::Workspace;
 
 /// The most one browser test may take, start to end.
@@ -157,23 +156,8 @@ struct Serve {
 
 impl Serve {
     fn start(ws: &Workspace, listen: &str) -> Serve {
-        let mut command = ws.command(["serve", "--session", SESSION, "--listen", listen]);
-        command.stdout(Stdio::piped()).stderr(Stdio::null());
-        let mut child = command.spawn().expect("serve starts");
-        let stdout = child.stdout.take().expect("piped");
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = sender.send(line);
-            }
-            for _ in lines {}
-        });
-        let mut serve = Serve { child, address: String::new() };
-        let line = receiver.recv_timeout(WAIT).expect("serve prints its address");
-        let start = line.find("http://").expect("an address") + "http://".len();
-        serve.address = line[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
-        serve
+        let (child, address) = spawn_serve(ws, listen);
+        Serve { child, address }
     }
 
     fn url(&self, path: &str) -> String {

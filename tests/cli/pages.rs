@@ -2,15 +2,15 @@
 //! what a page without a login does, the headers every page carries, escaping of names,
 //! the embedded assets, and the board's document. The browser itself is in `browser.rs`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
+use std::process::Child;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::practical::{HEADER, SESSION, entry_rows, tasks};
+use crate::server::spawn_serve;
 use crate::support::{Workspace, valid_id};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -23,23 +23,8 @@ struct Serve {
 
 impl Serve {
     fn start(ws: &Workspace) -> Serve {
-        let mut command = ws.command(["serve", "--session", SESSION, "--listen", "127.0.0.1:0"]);
-        command.stdout(Stdio::piped()).stderr(Stdio::null());
-        let mut child = command.spawn().expect("serve starts");
-        let stdout = child.stdout.take().expect("piped");
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = sender.send(line);
-            }
-            for _ in lines {}
-        });
-        let mut serve = Serve { child, address: String::new() };
-        let line = receiver.recv_timeout(TIMEOUT).expect("serve prints its address");
-        let start = line.find("http://").expect("an address") + "http://".len();
-        serve.address = line[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
-        serve
+        let (child, address) = spawn_serve(ws, "127.0.0.1:0");
+        Serve { child, address }
     }
 
     /// One request on a fresh connection; `(status, headers, body)`.

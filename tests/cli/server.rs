@@ -23,29 +23,39 @@ pub struct Server {
     pub address: String,
 }
 
+/// Starts `certify serve` for the test session on `listen` and waits (bounded) for the
+/// address it prints first; the one way every server test starts a server.
+pub fn spawn_serve(ws: &Workspace, listen: &str) -> (Child, String) {
+    let mut command = ws.command(["serve", "--session", SESSION, "--listen", listen]);
+    command.stdout(Stdio::piped()).stderr(Stdio::null());
+    let mut child = command.spawn().expect("serve starts");
+    let stdout = child.stdout.take().expect("piped");
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(line)) = lines.next() {
+            let _ = sender.send(line);
+        }
+        // Keep reading so the server never blocks on a full pipe.
+        for _ in lines {}
+    });
+    let line = match receiver.recv_timeout(TIMEOUT) {
+        Ok(line) => line,
+        Err(e) => {
+            let _ = child.kill();
+            panic!("serve printed no address: {e}");
+        }
+    };
+    let start = line.find("http://").unwrap_or_else(|| panic!("no address in {line:?}")) + "http://".len();
+    let address: String = line[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
+    assert!(address.starts_with("127.0.0.1:") && !address.ends_with(":0"), "{line}");
+    (child, address)
+}
+
 impl Server {
     pub fn start(ws: &Workspace) -> Server {
-        let mut command = ws.command(["serve", "--session", SESSION, "--listen", "127.0.0.1:0"]);
-        command.stdout(Stdio::piped()).stderr(Stdio::null());
-        let mut child = command.spawn().expect("serve starts");
-        let stdout = child.stdout.take().expect("piped");
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = sender.send(line);
-            }
-            // Keep reading so the server never blocks on a full pipe.
-            for _ in lines {}
-        });
-        let mut server = Server { child, address: String::new() };
-        let line = receiver.recv_timeout(TIMEOUT).expect("serve prints its address");
-        let start = line.find("http://").unwrap_or_else(|| panic!("no address in {line:?}")) + "http://".len();
-        let address: String =
-            line[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
-        assert!(address.starts_with("127.0.0.1:") && !address.ends_with(":0"), "{line}");
-        server.address = address;
-        server
+        let (child, address) = spawn_serve(ws, "127.0.0.1:0");
+        Server { child, address }
     }
 
     pub fn pid(&self) -> u32 {
