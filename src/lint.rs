@@ -76,6 +76,11 @@ pub const EASY_MIN_FACILITY: f64 = 0.5;
 pub const HARD_MAX_FACILITY: f64 = 0.85;
 /// `near-duplicate`: Jaccard similarity of stem 3-grams.
 pub const NEAR_DUPLICATE: f64 = 0.6;
+/// `near-duplicate`: a trigram in more stems than this is common wording and proposes no
+/// candidate pair.
+pub const COMMON_TRIGRAM: usize = 64;
+/// `near-duplicate`: the most similar earlier stems reported for one item.
+pub const NEAR_DUPLICATES_PER_ITEM: usize = 3;
 
 /// `cue-word`: a word counts when it stands on one side only (key or distractors) in at
 /// least this many single-choice items…
@@ -654,32 +659,34 @@ fn trigrams(stem: &str) -> HashSet<[char; 3]> {
 /// `cue-word`: the words (CJK bigrams, other than [`FUNCTION_WORDS`]) that tell keys from
 /// distractors across the single-choice items, most telling first.
 pub fn cue_words(items: &[Item]) -> Vec<CueWord> {
-    let mut sides: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
-    for item in items.iter().filter(|i| i.kind == Kind::Single) {
+    // Item indexes per side, keyed by the two characters: no string per occurrence, so a
+    // bank of 50,000 formulaic items stays fast.
+    let mut sides: HashMap<[char; 2], (Vec<usize>, Vec<usize>)> = HashMap::new();
+    for (index, item) in items.iter().enumerate().filter(|(_, i)| i.kind == Kind::Single) {
         let keys = key_indexes(item);
         if keys.is_empty() {
             continue;
         }
-        let words: Vec<HashSet<String>> =
-            item.options.iter().map(|o| cjk_bigrams(o).into_iter().collect::<HashSet<String>>()).collect();
-        let all: HashSet<&String> = words.iter().flatten().collect();
+        let words: Vec<HashSet<[char; 2]>> = item.options.iter().map(|o| cjk_pairs(o).collect()).collect();
+        let all: HashSet<&[char; 2]> = words.iter().flatten().collect();
         for word in all {
-            if FUNCTION_WORDS.contains(&word.as_str()) {
-                continue;
-            }
             let in_key = keys.iter().any(|&k| words[k].contains(word));
             let in_other = words.iter().enumerate().any(|(i, w)| !keys.contains(&i) && w.contains(word));
-            let entry = sides.entry(word.clone()).or_default();
             match (in_key, in_other) {
-                (true, false) => entry.0.push(item.id.clone()),
-                (false, true) => entry.1.push(item.id.clone()),
+                (true, false) => sides.entry(*word).or_default().0.push(index),
+                (false, true) => sides.entry(*word).or_default().1.push(index),
                 _ => {}
             }
         }
     }
+    let ids = |found: Vec<usize>| found.into_iter().map(|i| items[i].id.clone()).collect::<Vec<_>>();
     let mut found: Vec<CueWord> = sides
         .into_iter()
-        .filter_map(|(word, (key_only, distractor_only))| {
+        .filter_map(|(pair, (key_only, distractor_only))| {
+            let word: String = pair.iter().collect();
+            if FUNCTION_WORDS.contains(&word.as_str()) {
+                return None;
+            }
             let n = key_only.len() + distractor_only.len();
             let share = key_only.len() as f64 / n as f64;
             let direction = if n >= CUE_MIN_ITEMS && share >= CUE_SHARE {
@@ -689,7 +696,7 @@ pub fn cue_words(items: &[Item]) -> Vec<CueWord> {
             } else {
                 return None;
             };
-            Some(CueWord { word, direction, key_only, distractor_only, share })
+            Some(CueWord { word, direction, key_only: ids(key_only), distractor_only: ids(distractor_only), share })
         })
         .collect();
     found.sort_by(|a, b| {
@@ -699,23 +706,53 @@ pub fn cue_words(items: &[Item]) -> Vec<CueWord> {
     found
 }
 
-/// `near-duplicate` pairs `(earlier, later, similarity)` by index, each pair once.
+/// The pairs of adjacent CJK characters of a text.
+fn cjk_pairs(text: &str) -> impl Iterator<Item = [char; 2]> + '_ {
+    let mut chars = text.chars().peekable();
+    std::iter::from_fn(move || {
+        loop {
+            let c = chars.next()?;
+            if let Some(&next) = chars.peek()
+                && is_cjk(c)
+                && is_cjk(next)
+            {
+                return Some([c, next]);
+            }
+        }
+    })
+}
+
+/// `near-duplicate` pairs `(earlier, later, similarity)` by index, each pair once, at
+/// most [`NEAR_DUPLICATES_PER_ITEM`] (the most similar) for each later item.
+///
+/// Candidates come only from trigrams found in at most [`COMMON_TRIGRAM`] stems: two stems
+/// alike enough share their distinctive words, while wording every stem uses ("保育师应")
+/// would pair every item with every other and make the check quadratic. The similarity of
+/// a candidate pair is then computed exactly, over all trigrams.
 pub fn near_duplicates(items: &[Item]) -> Vec<(usize, usize, f64)> {
     let grams: Vec<HashSet<[char; 3]>> = items.iter().map(|i| trigrams(&i.stem)).collect();
+    let mut stems_with: HashMap<[char; 3], usize> = HashMap::new();
+    for set in &grams {
+        for gram in set {
+            *stems_with.entry(*gram).or_default() += 1;
+        }
+    }
+    let distinctive = |gram: &[char; 3]| stems_with.get(gram).is_some_and(|&n| n <= COMMON_TRIGRAM);
     let mut index: HashMap<[char; 3], Vec<usize>> = HashMap::new();
     let mut pairs = Vec::new();
     for (later, set) in grams.iter().enumerate() {
-        let mut shared: HashMap<usize, usize> = HashMap::new();
-        for gram in set {
+        let mut candidates: HashSet<usize> = HashSet::new();
+        for gram in set.iter().filter(|g| distinctive(g)) {
             if let Some(earlier) = index.get(gram) {
-                for &e in earlier {
-                    *shared.entry(e).or_default() += 1;
-                }
+                candidates.extend(earlier.iter().copied());
             }
         }
-        let mut found: Vec<(usize, f64)> = shared
+        let mut found: Vec<(usize, f64)> = candidates
             .into_iter()
-            .map(|(e, n)| (e, n as f64 / (grams[e].len() + set.len() - n) as f64))
+            .map(|e| {
+                let shared = grams[e].intersection(set).count();
+                (e, shared as f64 / (grams[e].len() + set.len() - shared) as f64)
+            })
             .filter(|&(e, j)| {
                 j >= NEAR_DUPLICATE
                     && items[e].id != items[later].id
@@ -723,9 +760,11 @@ pub fn near_duplicates(items: &[Item]) -> Vec<(usize, usize, f64)> {
                     && !items[later].enemies.contains(&items[e].id)
             })
             .collect();
+        found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        found.truncate(NEAR_DUPLICATES_PER_ITEM);
         found.sort_by_key(|&(e, _)| e);
         pairs.extend(found.into_iter().map(|(e, j)| (e, later, j)));
-        for gram in set {
+        for gram in set.iter().filter(|g| distinctive(g)) {
             index.entry(*gram).or_default().push(later);
         }
     }
@@ -780,34 +819,38 @@ pub fn lint(items: &[Item], reviews: &[Review]) -> Report {
         })
         .collect();
     let cues = cue_words(items);
+    // One flag per item, naming up to three of its telling words, however many there are.
     let index_of: HashMap<&str, usize> = items.iter().enumerate().map(|(i, item)| (item.id.as_str(), i)).collect();
+    let mut telling: BTreeMap<usize, Vec<&CueWord>> = BTreeMap::new();
     for cue in &cues {
-        let (ids, reason) = match cue.direction {
-            "cue" => (
-                &cue.key_only,
-                format!(
-                    "「{}」在全库 {} 道单选题中有 {} 道只出现在答案里：考生选「有{}的那项」就能猜中；请在干扰项中也用这个词，或换一种说法",
-                    cue.word,
-                    cue.key_only.len() + cue.distractor_only.len(),
-                    cue.key_only.len(),
-                    cue.word
-                ),
-            ),
-            _ => (
-                &cue.distractor_only,
-                format!(
-                    "「{}」在全库 {} 道单选题中几乎只出现在干扰项里：考生避开「有{}的那项」就能排除；请让个别答案也自然地用这个词，或换一种说法",
-                    cue.word,
-                    cue.key_only.len() + cue.distractor_only.len(),
-                    cue.word
-                ),
-            ),
-        };
+        let ids = if cue.direction == "cue" { &cue.key_only } else { &cue.distractor_only };
         for id in ids {
             if let Some(&i) = index_of.get(id.as_str()) {
-                flags[i].push(Flag { code: "cue-word", reason: reason.clone() });
+                telling.entry(i).or_default().push(cue);
             }
         }
+    }
+    for (i, words) in telling {
+        let described: Vec<String> = words
+            .iter()
+            .take(3)
+            .map(|cue| {
+                let n = cue.key_only.len() + cue.distractor_only.len();
+                if cue.direction == "cue" {
+                    format!("「{}」在全库 {n} 道单选题中有 {} 道只出现在答案里", cue.word, cue.key_only.len())
+                } else {
+                    format!("「{}」在全库 {n} 道单选题中只有 {} 道出现在答案里", cue.word, cue.key_only.len())
+                }
+            })
+            .collect();
+        flags[i].push(Flag {
+            code: "cue-word",
+            reason: format!(
+                "{}{}：考生凭这个词就能选中或排除；请在干扰项（或答案）中也自然地用它，或换一种说法",
+                described.join("；"),
+                if words.len() > 3 { format!("等 {} 个词", words.len()) } else { String::new() }
+            ),
+        });
     }
     for (earlier, later, similarity) in near_duplicates(items) {
         flags[later].push(Flag {
