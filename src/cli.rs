@@ -1062,12 +1062,15 @@ fn localize(command: clap::Command, root: bool) -> clap::Command {
 }
 
 /// The texts clap writes itself into help and usage, in Chinese.
-const CLAP_TEXTS: [(&str, &str); 7] = [
+const CLAP_TEXTS: [(&str, &str); 9] = [
     ("Print this message or the help of the given subcommand(s)", "显示本帮助，或某个子命令的帮助"),
     ("Print help for the subcommand(s)", "显示这些子命令的帮助"),
     ("[OPTIONS]", "[选项]"),
     ("[default: ", "[默认："),
+    // A long help line wraps right after the colon.
+    ("[default:", "[默认："),
     ("[env: ", "[环境变量："),
+    ("[env:", "[环境变量："),
     ("[possible values: ", "[可写："),
     ("Possible values:", "可写："),
 ];
