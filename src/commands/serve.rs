@@ -33,11 +33,16 @@ pub fn run(context: &Context, args: &ServeArgs) -> Result<(), Error> {
             return Err(bind_error(listen, &e));
         }
     };
-    let token = server::take_lock(&mut db, &session.id, &listener.local_addr()?.to_string())?;
+    let taken = server::take_lock(&mut db, &session.id, &listener.local_addr()?.to_string())?;
     drop(db);
     let bound = listener.local_addr()?;
     announce(&session.id, bound)?;
-    server::run(AppState::new(context.db_path.clone(), session.id.clone()), listener, token)
+    if let (seconds, candidates @ 1..) = taken.given_back {
+        crate::output::note(format!(
+            "考场服务停止了 {seconds} 秒：这段时间已补还给正在机考的 {candidates} 名考生（剩余时间不因服务停止而减少）"
+        ));
+    }
+    server::run(AppState::new(context.db_path.clone(), session.id.clone()), listener, taken.token)
 }
 
 fn bind_error(listen: SocketAddr, e: &std::io::Error) -> Error {
