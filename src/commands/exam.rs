@@ -316,6 +316,23 @@ pub fn rooms_report(db: &impl Read, session: &str, now: i64) -> Result<Value, Er
     Ok(json!({ "now": clock::time_of_day(now), "rooms": rooms_out }))
 }
 
+/// Each room with its candidates counted by state, for the chief's board.
+pub fn rooms_summary(db: &impl Read, session: &str, now: i64) -> Result<Value, Error> {
+    let report = rooms_report(db, session, now)?;
+    let rooms: Vec<Value> = report["rooms"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            json!({
+                "room": r["room"], "opened": r["opened"], "opened_at": r["opened_at"], "counts": r["counts"],
+                "candidates": r["candidates"].as_array().map_or(0, Vec::len),
+            })
+        })
+        .collect();
+    Ok(Value::Array(rooms))
+}
+
 /// The answers of every sitting of `session` in the responses file format (CSV text, one
 /// row per candidate, a column per question, in the order of the form): the audit copy,
 /// which `certify score theory` scores to the same totals.

@@ -105,6 +105,7 @@ fn announce(session: &str, bound: SocketAddr) -> Result<(), Error> {
             writeln!(out, "{picture}")?;
         }
     }
+    writeln!(out, "考评员、考评组长、监考员打开 {address} 登录；机考考生打开 {address}/exam 登录。")?;
     writeln!(out, "按 Ctrl-C 停止服务（正在处理的请求会先完成）。每个请求在下面记一行。")?;
     out.flush()?;
     Ok(())

@@ -186,6 +186,12 @@ fn every_role_stays_on_its_side() {
     assert_eq!(server.get("/api/chief/board", Some(&invigilator)).status, 403);
     assert_eq!(server.get("/api/invigilator/rooms", Some(&examiner)).status, 403);
     assert_eq!(server.get("/api/invigilator/rooms", Some(&chief)).status, 200, "the chief sees every room");
+    let board = server.get("/api/chief/board", Some(&chief));
+    assert_eq!(board.status, 200, "{}", board.body);
+    let rooms = &board.json()["rooms"];
+    assert_eq!(rooms[0]["room"], "全部考生");
+    assert_eq!((rooms[0]["opened"].as_bool(), rooms[0]["counts"]["waiting"].as_u64()), (Some(true), Some(0)));
+    assert_eq!(rooms[0]["counts"]["answering"], 1, "{rooms}");
     assert_eq!(server.get("/api/exam", None).status, 401);
 
     // An action needs a reason, and the candidate must exist.
