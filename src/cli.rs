@@ -153,6 +153,9 @@ pub struct ServeArgs {
     /// 监听的地址和端口；默认 0.0.0.0:8080（本机所有网络），只给本机用时写 127.0.0.1:8080
     #[arg(long, default_value = "0.0.0.0:8080", value_name = "ADDR")]
     pub listen: String,
+    /// 机考定时开考：今天到这个时刻（如 09:00）所有还没开考的考场自动开考；不写则由监考员在监考台上开考
+    #[arg(long, value_name = "HH:MM")]
+    pub exam_start: Option<String>,
 }
 
 #[derive(Debug, Args)]

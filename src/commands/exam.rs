@@ -215,19 +215,36 @@ pub fn running_sitting(db: &impl Read, session: &str, exam_no: &str, now: i64) -
 /// written). A sheet stored earlier for the candidate (an imported paper sheet) is
 /// replaced and kept in the history, as `score theory --replace` does.
 pub fn finish(tx: &Tx<'_>, session: &str, exam_no: &str, by: FinishedBy, now: i64) -> Result<bool, Error> {
+    finish_with(tx, session, exam_no, by, now, &mut HashMap::new())
+}
+
+/// [`finish`] with the keys of the papers already read in this transaction, so handing in
+/// a whole room at time-out reads each paper once.
+pub fn finish_with(
+    tx: &Tx<'_>,
+    session: &str,
+    exam_no: &str,
+    by: FinishedBy,
+    now: i64,
+    keys: &mut HashMap<String, Key>,
+) -> Result<bool, Error> {
     let Some(sitting) = tx.sitting(session, exam_no)? else {
         return Err(Error::user(format!("考生 {exam_no} 还没有开始考试（考场未开考），没有可以提交的试卷")));
     };
     if !tx.finish_sitting(session, exam_no, now, by.code())? {
         return Ok(false);
     }
-    let view = tx.paper(&sitting.paper_id)?.ok_or_else(|| Error::user(format!("试卷 {} 不存在", sitting.paper_id)))?;
-    let key = Key::of(&view);
+    if !keys.contains_key(&sitting.paper_id) {
+        let view =
+            tx.paper(&sitting.paper_id)?.ok_or_else(|| Error::user(format!("试卷 {} 不存在", sitting.paper_id)))?;
+        keys.insert(sitting.paper_id.clone(), Key::of(&view));
+    }
+    let key = &keys[&sitting.paper_id];
     let answers = tx.answers(session, exam_no)?;
     let responses = exam::responses(&key.questions, &answers);
     let (mut responses_text, mut scores_text) = (String::new(), String::new());
     let scores = key.score_into(&responses, &mut responses_text, &mut scores_text);
-    let replacing = tx.scored_exam_nos(session)?.contains(exam_no);
+    let replacing = tx.has_sheet(session, exam_no)?;
     tx.insert_sheet(
         &NewSheet {
             session_id: session,

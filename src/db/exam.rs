@@ -165,6 +165,16 @@ pub trait ExamRead: Read + Sized {
             .optional()?)
     }
 
+    /// Whether `exam_no` has a current theory sheet (scored from the browser or imported).
+    fn has_sheet(&self, session: &str, exam_no: &str) -> Result<bool, Error> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT 1 FROM sheets WHERE session_id = ?1 AND exam_no = ?2 AND current = 1")?
+            .query_row(params![session, exam_no], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
     /// When the session's server was last known to run.
     fn exam_clock(&self, session: &str) -> Result<Option<i64>, Error> {
         Ok(self

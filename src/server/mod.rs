@@ -81,6 +81,8 @@ struct Inner {
     papers: Mutex<HashMap<String, Arc<ExamPaper>>>,
     /// Whether a paper was handed in since the audit file was last written.
     audit_due: AtomicBool,
+    /// When every room not yet opened opens by itself (`serve --exam-start`), Unix seconds.
+    exam_start: Option<i64>,
 }
 
 impl AppState {
@@ -88,7 +90,15 @@ impl AppState {
         let pool = Pool::new(&db_path);
         let (limit, hosts) = (Mutex::new(LoginLimit::default()), host::KnownHosts::of_this_computer());
         let (papers, audit_due) = (Mutex::default(), AtomicBool::new(true));
-        AppState { inner: Arc::new(Inner { db_path, pool, session_id, limit, hosts, papers, audit_due }) }
+        let inner = Inner { db_path, pool, session_id, limit, hosts, papers, audit_due, exam_start: None };
+        AppState { inner: Arc::new(inner) }
+    }
+
+    /// The same state, with the rooms opening by themselves at `start` (Unix seconds).
+    pub fn with_exam_start(self, start: Option<i64>) -> AppState {
+        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|_| panic!("set before the state is shared"));
+        inner.exam_start = start;
+        AppState { inner: Arc::new(inner) }
     }
 
     /// The paper `id` as its candidates see it, read from `db` the first time.
@@ -360,7 +370,28 @@ fn write_audit(db: &Db, db_path: &Path, session: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Every second: hands in the papers whose time is up (as the candidate would, scored at
+/// Opens the rooms not opened yet, at the scheduled start (`serve --exam-start`).
+fn open_scheduled_rooms(db: &mut Db, state: &AppState, now: i64) -> Result<(), ApiError> {
+    let session = crate::commands::session::find_session(db, state.session_id())?;
+    let opened = db.opened_rooms(&session.id)?;
+    let waiting: Vec<String> =
+        exam_ops::rooms(db, &session.id)?.into_iter().map(|r| r.name).filter(|r| !opened.contains_key(r)).collect();
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let tx = db.transaction()?;
+    let at = clock::now_text();
+    for room in &waiting {
+        if let Some(started) = exam_ops::open_room(&tx, &session, room, "定时开考", now)? {
+            let detail = format!("考场「{room}」按 --exam-start 定时开考，{started} 名考生开始计时");
+            tx.log_web(&log_entry(state, &at, None, "-", "exam-open", &detail))?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Every second: opens the rooms at the scheduled start, hands in the papers whose time is up (as the candidate would, scored at
 /// once), and rewrites the audit file when papers were handed in.
 async fn exam_ticker(state: AppState) {
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
@@ -371,12 +402,17 @@ async fn exam_ticker(state: AppState) {
         let done = state
             .db(move |db| {
                 let now = clock::unix_seconds();
+                if ticked.inner.exam_start.is_some_and(|start| now >= start) {
+                    open_scheduled_rooms(db, &ticked, now)?;
+                }
                 let expired = db.expired_sittings(&session, now)?;
                 if !expired.is_empty() {
                     let tx = db.transaction()?;
                     let at = clock::now_text();
+                    let mut keys = HashMap::new();
                     for exam_no in &expired {
-                        if exam_ops::finish(&tx, &session, exam_no, crate::exam::FinishedBy::Timeout, now)? {
+                        let by = crate::exam::FinishedBy::Timeout;
+                        if exam_ops::finish_with(&tx, &session, exam_no, by, now, &mut keys)? {
                             let detail = format!("{exam_no} 考试时间到，服务器自动交卷");
                             tx.log_web(&log_entry(&ticked, &at, None, "-", "exam-timeout", &detail))?;
                         }

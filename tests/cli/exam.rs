@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::server::{Server, add_to, count};
+use crate::server::{Server, add_to, count, spawn_serve_with};
 use crate::sessions::{self, SESSION};
 use crate::support::Workspace;
 
@@ -301,4 +301,28 @@ fn when_time_is_up_the_server_hands_the_paper_in_by_itself() {
     );
     let rooms = server.get("/api/invigilator/rooms", Some(&invigilator)).json();
     assert_eq!(rooms["rooms"][0]["candidates"][0]["submitted_by"], "timeout");
+}
+
+#[test]
+fn rooms_open_by_themselves_at_the_scheduled_start() {
+    let (ws, _) = sessions::ready(1);
+    let codes = codes(&ws, SESSION);
+    // A start a moment ago: the room opens at once; a start that is not a time is refused.
+    let refused = ws.fails(["serve", "--session", SESSION, "--listen", "127.0.0.1:0", "--exam-start", "9点"]);
+    assert!(refused.stderr.contains("HH:MM"), "{}", refused.stderr);
+    let now = std::process::Command::new("date").arg("+%H:%M").output().unwrap();
+    let start = String::from_utf8(now.stdout).unwrap().trim().to_owned();
+    let (child, address) = spawn_serve_with(&ws, SESSION, "127.0.0.1:0", &["--exam-start", &start]);
+    let server = Server { child, address };
+    let cookie = server.candidate_login("E001", &codes["E001"]);
+    let started = Instant::now();
+    let view = loop {
+        let view = server.get("/api/exam", Some(&cookie)).json();
+        if view["state"] == "answering" || started.elapsed() > Duration::from_secs(10) {
+            break view;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(view["state"], "answering", "{view}");
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM web_log WHERE action = 'exam-open' AND detail LIKE '%定时开考%'"), 1);
 }

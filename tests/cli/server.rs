@@ -31,7 +31,14 @@ pub fn spawn_serve(ws: &Workspace, listen: &str) -> (Child, String) {
 
 /// [`spawn_serve`] for another session than the practical tests' one.
 pub fn spawn_serve_for(ws: &Workspace, session: &str, listen: &str) -> (Child, String) {
-    let mut command = ws.command(["serve", "--session", session, "--listen", listen]);
+    spawn_serve_with(ws, session, listen, &[])
+}
+
+/// [`spawn_serve_for`] with more of `serve`'s flags.
+pub fn spawn_serve_with(ws: &Workspace, session: &str, listen: &str, flags: &[&str]) -> (Child, String) {
+    let mut args = vec!["serve", "--session", session, "--listen", listen];
+    args.extend_from_slice(flags);
+    let mut command = ws.command(args);
     command.stdout(Stdio::piped()).stderr(Stdio::null());
     let mut child = command.spawn().expect("serve starts");
     let stdout = child.stdout.take().expect("piped");
