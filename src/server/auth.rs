@@ -1,5 +1,11 @@
 //! Logging in and out, and who is asking: the session cookie, the limit on wrong codes,
-//! and the same-origin rule for every request that changes data.
+//! and the same-origin rule for every request that changes data. The staff (examiner,
+//! chief, invigilator) log in here; a candidate's login (exam number and access code) is
+//! passed on to [`super::candidate`], under the same limit on wrong codes.
+//!
+//! Role boundaries: [`Identity`] is who grades (examiner or chief; an invigilator is
+//! refused 403), [`Chief`] the chief alone, [`Invigilator`] an invigilator or the chief,
+//! [`Staff`] any of them; a candidate's cookie is refused 403 by every one of them.
 //!
 //! Guarantees: a cookie is `HttpOnly; SameSite=Strict; Path=/` and carries a random
 //! token whose hash alone is stored; it is honoured only while its browser session is

@@ -1,11 +1,13 @@
 //! The exam site's own web server (`certify serve`): examiners grade on tablets over the
-//! site's Wi-Fi, the chief examiner follows the grading and arbitrates.
+//! site's Wi-Fi, the chief examiner follows the grading and arbitrates, candidates sit the
+//! computer-based theory exam (机考) and invigilators run its rooms.
 //!
 //! This module holds the router, the shared state, the one-server-per-session lock,
-//! shutdown and the request log; [`auth`] logs people in and checks every request;
-//! [`examiner`] and [`chief`] are the two roles' endpoints and pages; [`pages`] is the
-//! login page, the embedded style sheet and scripts, and what every page shares;
-//! [`body`] reads request bodies and words every refusal in Chinese.
+//! shutdown, the request log and the exam's clock (hand-in at time-out, the scheduled
+//! start, the audit file); [`auth`] logs the staff in and checks every request;
+//! [`examiner`], [`chief`], [`candidate`] and [`invigilator`] are the roles' endpoints and
+//! pages; [`pages`] is the login page, the embedded style sheet and scripts, and what
+//! every page shares; [`body`] reads request bodies and words every refusal in Chinese.
 //!
 //! Guarantees:
 //! - No SQL here: handlers call the same domain functions and `db` methods the CLI uses
@@ -22,6 +24,10 @@
 //!   [`STALE_AFTER`] (at once on the same Linux host, where the dead pid is seen).
 //! - Only requests addressed to this computer are served ([`host`]: DNS rebinding), and
 //!   no client holds a connection longer than the timeouts of [`connections`].
+//! - A computer-based exam's time is the server's: a sitting whose deadline has passed is
+//!   handed in by [`exam_ticker`] within about a second, and the time no server ran for
+//!   the session (from its last heartbeat to the next start) is given back to every
+//!   running sitting when [`take_lock`] starts the next one.
 //! - Ctrl-C or SIGTERM stops accepting, lets requests in flight finish and answer, then
 //!   releases the lock.
 //! - stderr gets one line per request: method, path (query values left out: they name
