@@ -22,8 +22,8 @@ use super::candidates::unscorable_candidate;
 use super::score::Key;
 use crate::clock;
 use crate::db::{
-    CandidateRow, ExamRead, NewSheet, NewSitting, PaperRead, Read, RoomsRead, SessionRead, SessionRow, SittingRow, Tx,
-    exam_order,
+    CandidateRow, ExamRead, NewSheet, NewSitting, OperationsRead, PaperRead, Read, RoomsRead, SessionRead, SessionRow,
+    SittingRow, Tx, exam_order,
 };
 use crate::error::Error;
 use crate::exam::{self, ExamItem, FinishedBy, State};
@@ -91,15 +91,70 @@ pub fn rooms(db: &impl Read, session: &str) -> Result<Vec<ExamRoom>, Error> {
     }])
 }
 
-/// Why `c` may not sit the computer-based exam, if they may not.
+/// Why `c` may not sit the computer-based exam, if they may not: withdrawn, absent,
+/// carried over, misconduct recorded on the theory part, or no paper assigned.
 pub fn refusal(db: &impl Read, session: &str, c: &CandidateRow) -> Result<Option<String>, Error> {
     if let Some(why) = unscorable_candidate(db, session, c, Part::Theory)? {
-        return Ok(Some(why.refusal(&c.exam_no)));
+        return Ok(Some(format!("考生 {} 不能参加机考：{}", c.exam_no, why.sentence())));
+    }
+    if db
+        .candidate_marks(session, &c.exam_no)?
+        .iter()
+        .any(|m| m.part == Part::Theory.code() && m.status == "misconduct")
+    {
+        return Ok(Some(format!("考生 {} 理论考试已记录违纪，考试已结束", c.exam_no)));
     }
     if c.paper_id.is_none() {
         return Ok(Some(format!("考生 {} 还没有分配试卷，请联系考务人员", c.exam_no)));
     }
     Ok(None)
+}
+
+/// Why `c` may not log in to the computer-based exam now, if they may not: a
+/// [`refusal`], a paper already handed in, or a theory sheet already on record (scored
+/// from paper).
+pub fn login_refusal(db: &impl Read, session: &str, c: &CandidateRow) -> Result<Option<String>, Error> {
+    if let Some(why) = refusal(db, session, c)? {
+        return Ok(Some(why));
+    }
+    match db.sitting(session, &c.exam_no)? {
+        Some(s) if s.finished.is_some() => {
+            Ok(Some(format!("考生 {} 已经交卷，考试已结束；如有疑问请举手联系监考员", c.exam_no)))
+        }
+        Some(_) => Ok(None),
+        None if db.has_sheet(session, &c.exam_no)? => {
+            Ok(Some(format!("考生 {} 已有理论成绩（答卷已录入），不需要参加机考；如有疑问请联系监考员", c.exam_no)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The room `exam_no` sits in: the room plan's, or the one room of everyone.
+pub fn room_of(db: &impl Read, session: &str, exam_no: &str) -> Result<Option<String>, Error> {
+    match db.room_plan(session)?.and_then(|text| serde_json::from_str::<Plan>(&text).ok()) {
+        Some(plan) => Ok(plan.seat_of(exam_no).map(|s| s.room.clone())),
+        None => Ok(Some(exam::WHOLE_SESSION_ROOM.to_owned())),
+    }
+}
+
+/// Starts the sitting of a candidate who was not started when their room opened (a paper
+/// assigned or a candidate added afterwards), with the paper's whole time from `now`.
+/// `true` when a sitting was started.
+pub fn start_late(tx: &Tx<'_>, session: &str, c: &CandidateRow, now: i64) -> Result<bool, Error> {
+    if tx.sitting(session, &c.exam_no)?.is_some() || login_refusal(tx, session, c)?.is_some() {
+        return Ok(false);
+    }
+    let Some(room) = room_of(tx, session, &c.exam_no)? else { return Ok(false) };
+    if !tx.opened_rooms(session)?.contains_key(&room) {
+        return Ok(false);
+    }
+    let paper = c.paper_id.as_deref().expect("refusal checked the paper");
+    let minutes = tx.paper(paper)?.map_or(0, |p| p.minutes);
+    tx.start_sitting(
+        session,
+        &NewSitting { exam_no: &c.exam_no, paper_id: paper, room: &room, started: now, deadline: now + minutes * 60 },
+    )?;
+    Ok(true)
 }
 
 /// Opens `room` at `now`: every candidate of it who has a paper and may sit starts, with
@@ -113,12 +168,11 @@ pub fn open_room(tx: &Tx<'_>, session: &SessionRow, room: &str, by: &str, now: i
     if !tx.open_room(&session.id, room, now, by)? {
         return Ok(None);
     }
-    let scored = tx.scored_exam_nos(&session.id)?;
     let mut minutes: HashMap<String, i64> = HashMap::new();
     let mut started = 0;
     for (exam_no, _) in &found.seats {
         let Some(c) = tx.candidate(&session.id, exam_no)? else { continue };
-        if scored.contains(exam_no) || refusal(tx, &session.id, &c)?.is_some() {
+        if login_refusal(tx, &session.id, &c)?.is_some() {
             continue;
         }
         let paper = c.paper_id.as_deref().expect("refusal checked the paper");
@@ -194,6 +248,11 @@ pub fn save_answer(
     now: i64,
 ) -> Result<Saved, Error> {
     let sitting = running_sitting(tx, session, exam_no, now)?;
+    // Withdrawn, marked absent or found guilty of misconduct during the exam: no more answers.
+    let c = tx.candidate(session, exam_no)?.ok_or_else(|| Error::user(format!("考生 {exam_no} 不在名单中")))?;
+    if let Some(why) = refusal(tx, session, &c)? {
+        return Err(Error::User(why));
+    }
     let stored = tx.save_answer(session, exam_no, position, answer, seq, now)?;
     Ok(Saved { stored, remaining: exam::remaining(sitting.deadline, now) })
 }
@@ -211,8 +270,9 @@ pub fn running_sitting(db: &impl Read, session: &str, exam_no: &str, now: i64) -
 }
 
 /// Hands in `exam_no`'s paper at `now`: marks the sitting finished and stores the scored
-/// sheet, in the caller's transaction. `false` when it was handed in already (nothing
-/// written). A sheet stored earlier for the candidate (an imported paper sheet) is
+/// sheet, in the caller's transaction (no sheet for a candidate who never logged in, or
+/// one who may not be scored, see [`refusal`]). `false` when it was handed in already
+/// (nothing written). A sheet stored earlier for the candidate (an imported paper sheet) is
 /// replaced and kept in the history, as `score theory --replace` does.
 pub fn finish(tx: &Tx<'_>, session: &str, exam_no: &str, by: FinishedBy, now: i64) -> Result<bool, Error> {
     finish_with(tx, session, exam_no, by, now, &mut HashMap::new())
@@ -233,6 +293,13 @@ pub fn finish_with(
     };
     if !tx.finish_sitting(session, exam_no, now, by.code())? {
         return Ok(false);
+    }
+    // No sheet for someone who never logged in (a no-show, to be marked absent), nor for
+    // a candidate withdrawn, absent or guilty of misconduct: their answers stay on record
+    // in the sitting, out of the results and the item statistics.
+    let c = tx.candidate(session, exam_no)?.ok_or_else(|| Error::user(format!("考生 {exam_no} 不在名单中")))?;
+    if !tx.ever_logged_in(session, exam_no)? || refusal(tx, session, &c)?.is_some() {
+        return Ok(true);
     }
     if !keys.contains_key(&sitting.paper_id) {
         let view =

@@ -102,6 +102,16 @@ pub trait ExamRead: Read + Sized {
             .optional()?)
     }
 
+    /// Whether `exam_no` ever logged in to the computer-based exam of `session`.
+    fn ever_logged_in(&self, session: &str, exam_no: &str) -> Result<bool, Error> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT 1 FROM exam_logins WHERE session_id = ?1 AND exam_no = ?2 LIMIT 1")?
+            .query_row(params![session, exam_no], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
     /// Exam numbers with a live browser login in `session`.
     fn logged_in(&self, session: &str, now: i64) -> Result<std::collections::HashSet<String>, Error> {
         let mut statement = self.conn().prepare(
@@ -225,6 +235,15 @@ impl Tx<'_> {
         self.tx
             .prepare_cached("UPDATE candidate_codes SET used = ?3 WHERE session_id = ?1 AND exam_no = ?2")?
             .execute(params![session, exam_no, now])?;
+        Ok(())
+    }
+
+    /// Ends one browser's login (the candidate logs out); the code stays used.
+    pub fn end_exam_login(&self, token_hash: &str, now: i64) -> Result<(), Error> {
+        self.tx.execute(
+            "UPDATE exam_logins SET ended = ?2 WHERE token_hash = ?1 AND ended IS NULL",
+            params![token_hash, now],
+        )?;
         Ok(())
     }
 

@@ -285,20 +285,40 @@ pub async fn login(
 pub async fn logout(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Staff(identity): Staff,
+    headers: HeaderMap,
+    staff: Result<Staff, ApiError>,
 ) -> Result<Response, ApiError> {
     let address = peer.ip().to_string();
     let log_state = state.clone();
-    state
-        .db(move |db| {
-            let tx = db.transaction()?;
-            tx.end_web_session(&identity.token_hash, clock::unix_seconds())?;
-            let at = clock::now_text();
-            tx.log_web(&log_entry(&log_state, &at, Some(&identity.name), &address, "logout", ""))?;
-            tx.commit()?;
-            Ok(())
-        })
-        .await?;
+    match staff {
+        Ok(Staff(identity)) => {
+            state
+                .db(move |db| {
+                    let tx = db.transaction()?;
+                    tx.end_web_session(&identity.token_hash, clock::unix_seconds())?;
+                    let at = clock::now_text();
+                    tx.log_web(&log_entry(&log_state, &at, Some(&identity.name), &address, "logout", ""))?;
+                    tx.commit()?;
+                    Ok(())
+                })
+                .await?
+        }
+        // A candidate's browser (refused by the staff's check): its login ends; the code
+        // stays used, so logging in again takes an invigilator's reset.
+        Err(e) if e.status == StatusCode::FORBIDDEN => {
+            let token_hash = token(&headers).map(|t| access::token_hash(&t)).ok_or(e)?;
+            state
+                .db(move |db| {
+                    let tx = db.transaction()?;
+                    tx.end_exam_login(&token_hash, clock::unix_seconds())?;
+                    tx.log_web(&log_entry(&log_state, &clock::now_text(), None, &address, "exam-logout", ""))?;
+                    tx.commit()?;
+                    Ok(())
+                })
+                .await?
+        }
+        Err(e) => return Err(e),
+    }
     let mut response = axum::Json(json!({ "logged_out": true })).into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie("", 0));
     Ok(response)

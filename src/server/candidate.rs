@@ -92,7 +92,7 @@ pub async fn login(
                 return Ok(None);
             }
             let c = db.candidate(&session, &lookup)?.expect("a code belongs to a candidate");
-            if let Some(why) = exam_ops::refusal(db, &session, &c)? {
+            if let Some(why) = exam_ops::login_refusal(db, &session, &c)? {
                 return Ok(Some(Err(ApiError::new(StatusCode::FORBIDDEN, why))));
             }
             if used {
@@ -168,7 +168,32 @@ pub async fn exam(State(state): State<AppState>, candidate: Candidate, uri: Uri)
             let c = db
                 .candidate(&session.id, &candidate.exam_no)?
                 .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "考生不在名单中"))?;
-            let sitting = db.sitting(&session.id, &c.exam_no)?;
+            let now = clock::unix_seconds();
+            let mut sitting = db.sitting(&session.id, &c.exam_no)?;
+            // Not started when the room opened (a paper assigned, or the candidate added,
+            // afterwards): starts now, with the whole time. Checked by reading first, so
+            // the waiting room's polls write nothing.
+            let room_open = || -> Result<bool, crate::error::Error> {
+                let room = exam_ops::room_of(db, &session.id, &c.exam_no)?;
+                Ok(room.is_some_and(|room| db.opened_rooms(&session.id).is_ok_and(|o| o.contains_key(&room))))
+            };
+            if sitting.is_none() && room_open()? {
+                let tx = db.transaction()?;
+                if exam_ops::start_late(&tx, &session.id, &c, now)? {
+                    let detail = format!("{} 在考场开考后才开始（补开始计时，全部时长）", c.exam_no);
+                    let at = clock::now_text();
+                    tx.log_web(&log_entry(
+                        &cached,
+                        &at,
+                        Some(&format!("考生 {}", c.exam_no)),
+                        "-",
+                        "exam-late-start",
+                        &detail,
+                    ))?;
+                }
+                tx.commit()?;
+                sitting = db.sitting(&session.id, &c.exam_no)?;
+            }
             let paper_id = sitting.as_ref().map(|s| s.paper_id.clone()).or_else(|| c.paper_id.clone());
             let Some(paper_id) = paper_id else {
                 return Err(ApiError::new(
@@ -177,7 +202,6 @@ pub async fn exam(State(state): State<AppState>, candidate: Candidate, uri: Uri)
                 ));
             };
             let paper = cached.exam_paper(db, &paper_id)?;
-            let now = clock::unix_seconds();
             if let Some(s) =
                 sitting.filter(|s| s.finished.is_none() && s.last_contact.is_none_or(|t| now - t >= CONTACT_EVERY))
             {

@@ -97,13 +97,16 @@ pub struct CandidateAction {
     minutes: Option<i64>,
 }
 
-/// Runs `act` on one candidate of the session in one transaction with its log line.
+/// Runs `act` on one candidate of the session in one transaction with its log lines: the
+/// server's log, and the session's change log (`certify session show --log`), with the
+/// reason and the invigilator's name.
 async fn act<T, F>(
     state: &AppState,
     peer: SocketAddr,
     who: String,
     exam_no: String,
     action: &'static str,
+    reason: String,
     act: F,
 ) -> Result<T, ApiError>
 where
@@ -124,7 +127,9 @@ where
             let tx = db.transaction()?;
             let c = crate::commands::candidates::find_candidate(&tx, &session.id, &exam_no)?;
             let (out, detail) = act(&tx, &session, &c, clock::unix_seconds())?;
-            tx.log_web(&log_entry(&logged, &clock::now_text(), Some(&who), &address, action, &detail))?;
+            let at = clock::now_text();
+            tx.log_web(&log_entry(&logged, &at, Some(&who), &address, action, &detail))?;
+            tx.log(&session.id, &c.exam_no, action, &detail, &reason, &format!("监考员 {who}"), &at)?;
             tx.commit()?;
             Ok(out)
         })
@@ -149,6 +154,7 @@ pub async fn extra_time(
         identity.name,
         body.exam_no.trim().to_owned(),
         "exam-extra-time",
+        why.clone(),
         move |tx, session, c, now| {
             if !tx.add_sitting_time(&session.id, &c.exam_no, minutes * 60)? {
                 return Err(ApiError::new(
@@ -180,6 +186,7 @@ pub async fn reset_login(
         identity.name,
         body.exam_no.trim().to_owned(),
         "exam-reset-login",
+        why.clone(),
         move |tx, session, c, now| {
             let ended = tx.end_exam_logins(&session.id, &c.exam_no, now)?;
             Ok((ended, format!("{} 重置登录，结束 {ended} 个浏览器登录（{why}）", c.exam_no)))
@@ -198,14 +205,31 @@ pub async fn misconduct(
 ) -> Result<Json<Value>, ApiError> {
     let why = reason(body.reason.as_deref(), "违纪")?;
     let by = identity.name.clone();
-    act(&state, peer, identity.name, body.exam_no.trim().to_owned(), "exam-misconduct", move |tx, session, c, now| {
-        record_mark(tx, &session.id, c, Part::Theory, "misconduct", &why, &format!("监考员 {by}"), &clock::now_text())?;
-        if tx.sitting(&session.id, &c.exam_no)?.is_some() {
-            exam_ops::finish(tx, &session.id, &c.exam_no, FinishedBy::Misconduct, now)?;
-        }
-        tx.end_exam_logins(&session.id, &c.exam_no, now)?;
-        Ok(((), format!("{} 记录违纪并结束考试（{why}）", c.exam_no)))
-    })
+    act(
+        &state,
+        peer,
+        identity.name,
+        body.exam_no.trim().to_owned(),
+        "exam-misconduct",
+        why.clone(),
+        move |tx, session, c, now| {
+            record_mark(
+                tx,
+                &session.id,
+                c,
+                Part::Theory,
+                "misconduct",
+                &why,
+                &format!("监考员 {by}"),
+                &clock::now_text(),
+            )?;
+            if tx.sitting(&session.id, &c.exam_no)?.is_some() {
+                exam_ops::finish(tx, &session.id, &c.exam_no, FinishedBy::Misconduct, now)?;
+            }
+            tx.end_exam_logins(&session.id, &c.exam_no, now)?;
+            Ok(((), format!("{} 记录违纪并结束考试（{why}）", c.exam_no)))
+        },
+    )
     .await?;
     state.audit_due();
     Ok(Json(json!({ "exam_no": body.exam_no.trim(), "ended": true })))
@@ -225,6 +249,7 @@ pub async fn submit(
         identity.name,
         body.exam_no.trim().to_owned(),
         "exam-force-submit",
+        why.clone(),
         move |tx, session, c, now| {
             if !exam_ops::finish(tx, &session.id, &c.exam_no, FinishedBy::Invigilator, now)? {
                 return Err(ApiError::new(StatusCode::CONFLICT, format!("考生 {} 已经交卷了", c.exam_no)));

@@ -326,3 +326,78 @@ fn rooms_open_by_themselves_at_the_scheduled_start() {
     assert_eq!(view["state"], "answering", "{view}");
     assert_eq!(count(&ws, "SELECT COUNT(*) FROM web_log WHERE action = 'exam-open' AND detail LIKE '%定时开考%'"), 1);
 }
+
+#[test]
+fn no_shows_misconduct_and_withdrawals_leave_no_sheet_and_no_more_answers() {
+    let (ws, _, codes, server, invigilator) = sitting(3);
+    let first = server.candidate_login("E001", &codes["E001"]);
+    let second = server.candidate_login("E002", &codes["E002"]);
+    open_room(&server, &invigilator);
+    for cookie in [&first, &second] {
+        assert_eq!(server.put("/api/exam/answers/1", Some(cookie), &json!({ "answer": "对", "seq": 1 })).status, 200);
+    }
+    // E003 never came: handed in, no sheet, and can be marked absent afterwards.
+    let handed = server.post(
+        "/api/invigilator/submit",
+        Some(&invigilator),
+        &json!({ "exam_no": "E003", "reason": "缺考，收卷" }),
+    );
+    assert_eq!(handed.status, 200, "{}", handed.body);
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM sheets WHERE exam_no = 'E003'"), 0);
+    ws.ok([
+        "session",
+        "mark",
+        "--session",
+        SESSION,
+        "--exam-no",
+        "E003",
+        "--part",
+        "theory",
+        "--status",
+        "absent",
+        "--reason",
+        "未到场",
+    ]);
+
+    // E001 is caught: the exam ends, nothing is scored, the code no longer logs in.
+    let caught = server.post(
+        "/api/invigilator/misconduct",
+        Some(&invigilator),
+        &json!({ "exam_no": "E001", "reason": "携带资料" }),
+    );
+    assert_eq!(caught.status, 200, "{}", caught.body);
+    assert_eq!(
+        server.put("/api/exam/answers/2", Some(&first), &json!({ "answer": "对", "seq": 2 })).status,
+        401,
+        "the login ended"
+    );
+    let again =
+        server.post("/api/login", None, &json!({ "role": "candidate", "exam_no": "E001", "code": codes["E001"] }));
+    assert_eq!(again.status, 403, "{}", again.body);
+    assert!(again.error().contains("违纪"));
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM sheets WHERE exam_no = 'E001'"), 0);
+    let log = ws.json(["session", "show", SESSION, "--log"]);
+    assert!(log.to_string().contains("携带资料"), "the session's change log has the reason: {log}");
+
+    // E002 withdraws during the exam (the office, at the terminal): no more answers.
+    ws.ok(["candidates", "withdraw", "--session", SESSION, "--exam-no", "E002", "--reason", "身体不适"]);
+    let refused = server.put("/api/exam/answers/2", Some(&second), &json!({ "answer": "对", "seq": 2 }));
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.error().contains("退考"));
+    assert_eq!(server.post("/api/exam/submit", Some(&second), &json!({})).status, 200);
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM sheets WHERE exam_no = 'E002'"), 0);
+}
+
+#[test]
+fn a_candidate_logs_out_after_handing_in_and_the_code_stays_used() {
+    let (_ws, _, codes, server, invigilator) = sitting(1);
+    let cookie = server.candidate_login("E001", &codes["E001"]);
+    open_room(&server, &invigilator);
+    assert_eq!(server.post("/api/exam/submit", Some(&cookie), &json!({})).status, 200);
+    assert_eq!(server.post("/api/logout", Some(&cookie), &json!({})).status, 200);
+    assert_eq!(server.get("/api/exam", Some(&cookie)).status, 401);
+    let again =
+        server.post("/api/login", None, &json!({ "role": "candidate", "exam_no": "E001", "code": codes["E001"] }));
+    assert_eq!(again.status, 403, "{}", again.body);
+    assert!(again.error().contains("已经交卷"));
+}
