@@ -410,7 +410,7 @@ async fn grade_sheet(c: &Client, steps: &[(String, f64)], plan: &Plan<'_>) {
 }
 
 /// Points as the pages print them: `5`, `2.5`.
-fn fmt(v: f64) -> String {
+pub fn fmt(v: f64) -> String {
     if v.fract() == 0.0 { format!("{}", v as i64) } else { format!("{v:.1}") }
 }
 

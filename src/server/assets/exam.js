@@ -129,6 +129,7 @@
   var exam = null;          /* the last GET /api/exam answer */
   var items = [];           /* exam.items, in order */
   var confirmed = {};       /* position -> the answer the server holds */
+  var confirmedSeq = {};    /* position -> seq of the newest change the server confirmed */
   var touched = {};         /* position -> tick of its last confirmation */
   var inflight = {};        /* position -> seq of the request in flight */
   var refused = {};         /* position -> the server's reason for refusing a change */
@@ -207,8 +208,12 @@
             refresh();
           }
         } else {
-          confirmed[position] = answer;
-          touched[position] = ++tick;
+          /* Answers to earlier requests may arrive after later ones: the highest wins. */
+          if (!(confirmedSeq[position] >= seq)) {
+            confirmed[position] = answer;
+            confirmedSeq[position] = seq;
+            touched[position] = ++tick;
+          }
           if (mine) {
             delete record.pending[position];
             store();
@@ -581,10 +586,18 @@
     }
   }
 
+  /* Shows question `index`; its top is brought on screen (below the header and the bar)
+     when it is not, as after choosing a number in the navigator below it on a phone. */
   function go(index) {
     if (index < 0 || index >= items.length) return;
     current = index;
     show();
+    var covered = C.layout();
+    var top = byId('exam-question').getBoundingClientRect().top;
+    if (top < covered || top > (window.innerHeight || document.documentElement.clientHeight) - 120) {
+      var y = top + (window.pageYOffset || document.documentElement.scrollTop) - covered - 8;
+      window.scrollTo(0, Math.max(0, y));
+    }
   }
 
   /* A choice on the current question: a letter (single, multiple) or 对/错 (judge). */

@@ -215,11 +215,10 @@
 
   /* ---- The rooms ---- */
 
-  function button(text, className, key, onclick, enabled) {
+  function button(text, className, key, onclick) {
     var b = el('button', className, text);
     b.type = 'button';
     b.setAttribute('data-key', key);
-    b.disabled = !enabled;
     b.onclick = function () { onclick(b); };
     return b;
   }
@@ -238,7 +237,8 @@
     var silent = c.last_contact ? ago(now, c.last_contact) : null;
     var contact = tr.querySelector('td.contact');
     contact.className = 'contact' + (c.state === 'answering' && silent !== null && silent > SILENT_S ? ' silent' : '');
-    contact.textContent = c.last_contact ? c.last_contact + (silent !== null ? '（' + silent + ' 秒前）' : '') : '—';
+    contact.textContent = c.last_contact || '—';
+    if (silent !== null) contact.appendChild(el('span', 'ago', silent + ' 秒前'));
   }
 
   /* What decides a row's buttons: when it changes, the row is built again. */
@@ -255,15 +255,18 @@
     tr.appendChild(el('td', 'state'));
     tr.appendChild(el('td', 'remaining'));
     tr.appendChild(el('td', 'contact'));
+    /* Only the actions that apply to the candidate now; none once the paper is in. */
     var actions = el('td', 'actions');
     var runs = running(c);
-    var open = c.state !== 'submitted';
     var key = function (kind) { return kind + '|' + c.exam_no; };
-    var ask = function (kind) { return function (b) { openDialog(kind, c, b); }; };
-    actions.appendChild(button('延长时间', 'extra', key('extra'), ask('extra'), runs));
-    actions.appendChild(button('重置登录（换电脑）', 'reset', key('reset'), ask('reset'), c.state === 'waiting' || c.state === 'answering'));
-    actions.appendChild(button('记录违纪', 'misconduct danger', key('misconduct'), ask('misconduct'), open));
-    actions.appendChild(button('强制交卷', 'force danger', key('submit'), ask('submit'), runs));
+    var offer = function (kind, text, className) {
+      actions.appendChild(button(text, className, key(kind), function (b) { openDialog(kind, c, b); }));
+    };
+    if (runs) offer('extra', '延长时间', 'extra');
+    if (c.state === 'waiting' || c.state === 'answering') offer('reset', '重置登录（换电脑）', 'reset');
+    if (c.state !== 'submitted') offer('misconduct', '记录违纪', 'misconduct danger');
+    if (runs) offer('submit', '强制交卷', 'force danger');
+    if (!actions.firstChild) actions.appendChild(document.createTextNode('—'));
     tr.appendChild(actions);
     fill(tr, c, now);
     return tr;
@@ -276,7 +279,7 @@
       room.opened ? '已开考' + (room.opened_at ? '（' + room.opened_at + ' 开考）' : '') : '未开考'));
     if (!room.opened) {
       var target = { room: room.room, count: room.candidates.length };
-      box.appendChild(button('开考', 'primary open-room', 'open|' + room.room, function (b) { openDialog('open', target, b); }, true));
+      box.appendChild(button('开考', 'primary open-room', 'open|' + room.room, function (b) { openDialog('open', target, b); }));
     }
     return box;
   }
