@@ -87,6 +87,12 @@ pub fn code_hash(session: &str, name: &str, code: &str) -> String {
     hex(&hasher.finalize())
 }
 
+/// The stored form of candidate `exam_no`'s access code for the computer-based exam in
+/// `session`: the hash of [`code_hash`] under a name no examiner can have.
+pub fn candidate_code_hash(session: &str, exam_no: &str, code: &str) -> String {
+    code_hash(session, &format!("candidate\0{exam_no}"), code)
+}
+
 /// A new session token for the cookie: 32 random bytes as base64url.
 pub fn new_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rng::secret_bytes::<32>())
@@ -111,6 +117,7 @@ pub fn same_hash(a: &str, b: &str) -> bool {
 pub enum Role {
     Examiner,
     Chief,
+    Invigilator,
 }
 
 impl Role {
@@ -118,6 +125,7 @@ impl Role {
         match self {
             Role::Examiner => "examiner",
             Role::Chief => "chief",
+            Role::Invigilator => "invigilator",
         }
     }
 
@@ -125,6 +133,7 @@ impl Role {
         match text {
             "examiner" => Some(Role::Examiner),
             "chief" => Some(Role::Chief),
+            "invigilator" => Some(Role::Invigilator),
             _ => None,
         }
     }

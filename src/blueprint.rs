@@ -176,6 +176,10 @@ pub fn parse(file: &str, text: &str) -> Result<Blueprint, Problems> {
         problems.error(at("pass_mark"), format!("pass_mark（合格分）应在 0 到总分 {total} 之间，现在是 {pass_mark}"));
     }
 
+    if raw.minutes.is_some_and(|m| !(1..=600).contains(&m)) {
+        problems.error(at("minutes"), "minutes（考试时长）应为 1 到 600 分钟");
+    }
+
     if problems.has_errors() {
         return Err(problems);
     }

@@ -153,6 +153,9 @@ pub struct ServeArgs {
     /// 监听的地址和端口；默认 0.0.0.0:8080（本机所有网络），只给本机用时写 127.0.0.1:8080
     #[arg(long, default_value = "0.0.0.0:8080", value_name = "ADDR")]
     pub listen: String,
+    /// 机考定时开考：今天到这个时刻（如 09:00）所有还没开考的考场自动开考；不写则由监考员在监考台上开考
+    #[arg(long, value_name = "HH:MM")]
+    pub exam_start: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -658,6 +661,9 @@ pub enum CandidatesCommand {
         #[arg(long, value_parser = parse_text, value_name = "TEXT")]
         reason: String,
     },
+    /// 机考登录码：给批次的每位考生一个一次性登录码（考生用准考证号和它在考场服务上登录机考）。
+    /// 只保存登录码的摘要，所以只在这里显示一次：请打印发给考生（--out 生成登录条）
+    Codes(CandidatesCodesArgs),
     /// 把还没有成绩的考生转到同一等级的另一个批次（准考证号不变）
     Transfer {
         /// 原批次编号
@@ -673,6 +679,22 @@ pub enum CandidatesCommand {
         #[arg(long, value_parser = parse_text, value_name = "TEXT")]
         reason: Option<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct CandidatesCodesArgs {
+    /// 批次编号
+    #[arg(long, value_name = "ID")]
+    pub session: String,
+    /// 只给这一位考生换一个新登录码（旧码立即作废，已登录的浏览器退出）
+    #[arg(long, value_name = "EXAM_NO")]
+    pub exam_no: Option<String>,
+    /// 已经发过登录码时，给全部考生换新码（旧码全部作废）
+    #[arg(long)]
+    pub renew: bool,
+    /// 另存为可打印的登录条（.html 或 .pdf），每位考生一条，沿线剪开发放
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

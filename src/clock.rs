@@ -25,3 +25,10 @@ pub fn now_text() -> String {
 pub fn unix_seconds() -> i64 {
     Timestamp::now().as_second()
 }
+
+/// A Unix time (as [`unix_seconds`] gives) as `HH:MM:SS` in the local time zone.
+pub fn time_of_day(seconds: i64) -> String {
+    Timestamp::from_second(seconds)
+        .map(|t| t.to_zoned(TimeZone::system()).strftime("%H:%M:%S").to_string())
+        .unwrap_or_default()
+}

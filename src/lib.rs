@@ -19,6 +19,7 @@ pub mod clock;
 pub mod commands;
 pub mod db;
 pub mod error;
+pub mod exam;
 pub mod idcard;
 pub mod import;
 pub mod lint;

@@ -12,9 +12,9 @@ use serde_json::json;
 use super::Context;
 use super::results::session_results;
 use super::session::{find_session, import_candidates};
-use crate::cli::{CandidatesCommand, CandidatesUpdateArgs};
+use crate::cli::{CandidatesCodesArgs, CandidatesCommand, CandidatesUpdateArgs};
 use crate::clock;
-use crate::db::{self as operations_db, CandidateRow, OperationsRead, PracticalRead, Read, SessionRead, Tx};
+use crate::db::{self as operations_db, CandidateRow, ExamRead, OperationsRead, PracticalRead, Read, SessionRead, Tx};
 use crate::error::Error;
 use crate::idcard;
 use crate::operations::{self, Held, Unscorable};
@@ -26,10 +26,107 @@ pub fn run(context: &Context, command: &CandidatesCommand) -> Result<(), Error> 
         CandidatesCommand::List { session, full_id } => list(context, session, *full_id),
         CandidatesCommand::Update(args) => update(context, args),
         CandidatesCommand::Withdraw { session, exam_no, reason } => withdraw(context, session, exam_no, reason),
+        CandidatesCommand::Codes(args) => codes(context, args),
         CandidatesCommand::Transfer { from, to, exam_no, reason } => {
             transfer(context, from, to, exam_no, reason.as_deref())
         }
     }
+}
+
+/// `candidates codes`: one-time access codes for the computer-based exam, shown once
+/// (only their hashes are kept). Every candidate not withdrawn gets one; a second run
+/// needs `--renew` (all anew) or `--exam-no` (one anew), since it voids printed slips.
+fn codes(context: &Context, args: &CandidatesCodesArgs) -> Result<(), Error> {
+    if let Some(out) = &args.out {
+        crate::render::pdf::extension(out)?;
+    }
+    let mut db = context.workspace()?;
+    let session = find_session(&db, &args.session)?;
+    let tx = db.transaction()?;
+    let chosen: Vec<CandidateRow> = match &args.exam_no {
+        Some(exam_no) => vec![find_candidate(&tx, &session.id, exam_no)?],
+        None => {
+            let given = tx.candidate_code_count(&session.id)?;
+            if given > 0 && !args.renew {
+                return Err(Error::user(format!(
+                    "批次 {} 已经给 {given} 位考生发过机考登录码。再发一次会让已打印的登录码全部作废：\
+                     确实要全部换新，请加 --renew；只给一位考生换码，请用 --exam-no 准考证号",
+                    session.id
+                )));
+            }
+            tx.candidates(&session.id)?.into_iter().filter(|c| !c.withdrawn()).collect()
+        }
+    };
+    if chosen.is_empty() {
+        return Err(Error::user(format!("批次 {} 还没有考生；先用 certify candidates import 导入名单", session.id)));
+    }
+    if let Some(c) = chosen.iter().find(|c| c.withdrawn()) {
+        return Err(Error::user(format!("考生 {}（{}）已退考，不需要登录码", c.exam_no, c.name)));
+    }
+    let (now, now_s) = (clock::now_text(), clock::unix_seconds());
+    let mut given = Vec::with_capacity(chosen.len());
+    for c in &chosen {
+        let code = crate::access::new_code();
+        tx.set_candidate_code(
+            &session.id,
+            &c.exam_no,
+            &crate::access::candidate_code_hash(&session.id, &c.exam_no, &code),
+            &now,
+            now_s,
+        )?;
+        given.push((c, code));
+    }
+    tx.log(&session.id, "", "codes", &format!("发放机考登录码 {} 人", given.len()), "", &who(), &now)?;
+    let plan = crate::db::RoomsRead::room_plan(&tx, &session.id)?
+        .and_then(|text| serde_json::from_str::<crate::seating::Plan>(&text).ok());
+    if let Some(out) = &args.out {
+        let slips: Vec<serde_json::Value> = given
+            .iter()
+            .map(|(c, code)| {
+                let seat = plan.as_ref().and_then(|p| p.seat_of(&c.exam_no));
+                json!({
+                    "exam_no": c.exam_no, "name": c.name, "id_masked": idcard::mask(&c.id_number), "code": code,
+                    "room": seat.map(|s| s.room.clone()), "seat": seat.map(|s| s.seat.clone()),
+                })
+            })
+            .collect();
+        let html = crate::render::render_document(
+            "code_slips.html",
+            "机考登录条",
+            minijinja::context! {
+                session => minijinja::Value::from(minijinja::value::Serde(super::documents::session_facts(&session))),
+                slips => minijinja::Value::from(minijinja::value::Serde(slips)),
+            },
+        )?;
+        crate::render::pdf::write_document(out, &html)?;
+    }
+    // Written only once the file is: a failed write leaves the old codes in force.
+    tx.commit()?;
+    let out = context.out;
+    out.json(&json!({
+        "session": session.id,
+        "codes": given.iter().map(|(c, code)| json!({ "exam_no": c.exam_no, "name": c.name, "code": code })).collect::<Vec<_>>(),
+        "out": args.out.as_ref().map(|p| p.display().to_string()),
+    }))?;
+    if let Some(path) = &args.out {
+        out.line(format!(
+            "已给 {} 位考生发放机考登录码，登录条在 {}。请打印后发给考生本人。",
+            given.len(),
+            path.display()
+        ))?;
+        return Ok(());
+    }
+    let mut t = table(["准考证号", "姓名", "登录码"]);
+    for (c, code) in &given {
+        t.add_row([c.exam_no.as_str(), c.name.as_str(), code.as_str()]);
+    }
+    out.table(&t)?;
+    out.line(format!(
+        "已给 {} 位考生发放机考登录码。登录码只显示这一次（库中只存摘要）：请现在打印或抄下发给考生本人；\
+         要打印登录条，用 --renew --out 登录条.html 重新发放。",
+        given.len()
+    ))?;
+    Ok(())
 }
 
 /// Who is making the change, as the log records it.

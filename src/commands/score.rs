@@ -59,6 +59,28 @@ impl Key {
         out
     }
 
+    /// Scores one sheet's responses, writing their stored forms (comma-separated answers
+    /// and scores) into the two buffers, which are cleared first; returns the scores.
+    pub fn score_into(
+        &self,
+        responses: &[Response],
+        responses_text: &mut String,
+        scores_text: &mut String,
+    ) -> Vec<f64> {
+        let scores: Vec<f64> = self.questions.iter().zip(responses).map(|(q, r)| scoring::score(q, r)).collect();
+        responses_text.clear();
+        scores_text.clear();
+        for (q, (response, score)) in responses.iter().zip(&scores).enumerate() {
+            if q > 0 {
+                responses_text.push(',');
+                scores_text.push(',');
+            }
+            response.write_to(responses_text);
+            write_number(scores_text, *score);
+        }
+        scores
+    }
+
     /// Maximum points per domain.
     pub fn domain_max(&self) -> BTreeMap<Domain, f64> {
         self.by_domain(&self.questions.iter().map(|q| q.points).collect::<Vec<_>>())
@@ -273,21 +295,11 @@ fn theory(context: &Context, args: &ScoreTheoryArgs) -> Result<(), Error> {
                 // Keep checking the rest of the file, but nothing more is stored.
                 return Ok(());
             }
-            let scores: Vec<f64> = key.questions.iter().zip(&responses).map(|(q, r)| scoring::score(q, r)).collect();
+            let scores = key.score_into(&responses, &mut responses_text, &mut scores_text);
             let total: f64 = scores.iter().sum();
             let exam_no = exam_no.expect("checked above");
             let paper = paper_id.expect("checked above");
             let replacing = already.contains(&exam_no);
-            responses_text.clear();
-            scores_text.clear();
-            for (q, (response, score)) in responses.iter().zip(&scores).enumerate() {
-                if q > 0 {
-                    responses_text.push(',');
-                    scores_text.push(',');
-                }
-                response.write_to(&mut responses_text);
-                write_number(&mut scores_text, *score);
-            }
             tx.insert_sheet(
                 &NewSheet {
                     session_id: &session.id,

@@ -23,6 +23,7 @@ pub fn run(context: &Context, args: &ServeArgs) -> Result<(), Error> {
             args.listen
         ))
     })?;
+    let exam_start = args.exam_start.as_deref().map(start_today).transpose()?;
     let mut db = context.existing()?;
     let session = find_session(&db, &args.session)?;
     let listener = match TcpListener::bind(listen) {
@@ -33,11 +34,26 @@ pub fn run(context: &Context, args: &ServeArgs) -> Result<(), Error> {
             return Err(bind_error(listen, &e));
         }
     };
-    let token = server::take_lock(&mut db, &session.id, &listener.local_addr()?.to_string())?;
+    let taken = server::take_lock(&mut db, &session.id, &listener.local_addr()?.to_string())?;
     drop(db);
     let bound = listener.local_addr()?;
     announce(&session.id, bound)?;
-    server::run(AppState::new(context.db_path.clone(), session.id.clone()), listener, token)
+    if let (seconds, candidates @ 1..) = taken.given_back {
+        crate::output::note(format!(
+            "考场服务停止了 {seconds} 秒：这段时间已补还给正在机考的 {candidates} 名考生（剩余时间不因服务停止而减少）"
+        ));
+    }
+    let state = AppState::new(context.db_path.clone(), session.id.clone()).with_exam_start(exam_start);
+    server::run(state, listener, taken.token)
+}
+
+/// The Unix time of `text` (`HH:MM`) today, in this computer's time zone.
+fn start_today(text: &str) -> Result<i64, Error> {
+    let refused = || Error::user(format!("--exam-start「{text}」不是时刻；请写成 HH:MM，例如 09:00"));
+    let time: jiff::civil::Time = format!("{}:00", text.trim()).parse().map_err(|_| refused())?;
+    let today = jiff::Zoned::now().date();
+    let at = today.to_datetime(time).to_zoned(jiff::tz::TimeZone::system()).map_err(|_| refused())?;
+    Ok(at.timestamp().as_second())
 }
 
 fn bind_error(listen: SocketAddr, e: &std::io::Error) -> Error {
@@ -100,6 +116,7 @@ fn announce(session: &str, bound: SocketAddr) -> Result<(), Error> {
             writeln!(out, "{picture}")?;
         }
     }
+    writeln!(out, "考评员、考评组长、监考员打开 {address} 登录；机考考生打开 {address}/exam 登录。")?;
     writeln!(out, "按 Ctrl-C 停止服务（正在处理的请求会先完成）。每个请求在下面记一行。")?;
     out.flush()?;
     Ok(())

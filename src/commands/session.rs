@@ -9,7 +9,7 @@ use serde_json::json;
 use super::Context;
 use crate::cli::{CandidatesImportArgs, SessionAssignArgs, SessionCommand, SessionCreateArgs, SessionMarkArgs};
 use crate::clock;
-use crate::db::{NewCandidate, NewSession, OperationsRead, PaperRead, Read, SessionRead, SessionRow};
+use crate::db::{CandidateRow, NewCandidate, NewSession, OperationsRead, PaperRead, Read, SessionRead, SessionRow, Tx};
 use crate::error::{Error, io_error};
 use crate::idcard;
 use crate::import::{self, ReadOptions, format_number};
@@ -366,28 +366,9 @@ fn mark(context: &Context, args: &SessionMarkArgs) -> Result<(), Error> {
     let session = find_session(&db, &args.session)?;
     let tx = db.transaction()?;
     let c = super::candidates::find_candidate(&tx, &session.id, &args.exam_no)?;
-    if c.withdrawn() {
-        return Err(Error::user(format!("考生 {}（{}）已退考，不需要再标记缺考或违纪", c.exam_no, c.name)));
-    }
-    // Absence contradicts a result on record; misconduct may be found after scoring.
-    if args.status == "absent" {
-        let sat = match part {
-            Part::Theory => tx.scored_exam_nos(&session.id)?.contains(&c.exam_no),
-            Part::Practical => tx.has_grades(&session.id, &c.exam_no)?,
-        };
-        if sat {
-            return Err(Error::user(format!(
-                "考生 {}（{}）已有{}成绩，不能标记为缺考；如成绩录错，请先更正成绩",
-                c.exam_no,
-                c.name,
-                part.label()
-            )));
-        }
-    }
     let (by, now) = (super::candidates::who(), clock::now_text());
     let label = mark_label(&args.status);
-    tx.set_mark(&session.id, &c.exam_no, part.code(), &args.status, &reason, &by, &now)?;
-    tx.log(&session.id, &c.exam_no, "mark", &format!("{}{label}", part.label()), &reason, &by, &now)?;
+    record_mark(&tx, &session.id, &c, part, &args.status, &reason, &by, &now)?;
     let affected = super::candidates::affected_now(&tx, &session.id, &c.exam_no)?;
     tx.commit()?;
     let out = context.out;
@@ -402,6 +383,46 @@ fn mark(context: &Context, args: &SessionMarkArgs) -> Result<(), Error> {
     if let Some(text) = affected {
         out.line(text)?;
     }
+    Ok(())
+}
+
+/// Records `c` as absent from or guilty of misconduct in `part` (`status` is `absent` or
+/// `misconduct`), with the reason, in the session's change log: what `session mark` and
+/// the invigilator's console both store. Refused for a withdrawn candidate, and absence for
+/// a part already on record.
+#[allow(clippy::too_many_arguments)]
+pub fn record_mark(
+    tx: &Tx<'_>,
+    session: &str,
+    c: &CandidateRow,
+    part: crate::operations::Part,
+    status: &str,
+    reason: &str,
+    by: &str,
+    now: &str,
+) -> Result<(), Error> {
+    use crate::operations::{Part, mark_label};
+    if c.withdrawn() {
+        return Err(Error::user(format!("考生 {}（{}）已退考，不需要再标记缺考或违纪", c.exam_no, c.name)));
+    }
+    // Absence contradicts a result on record; misconduct may be found after scoring.
+    if status == "absent" {
+        let sat = match part {
+            Part::Theory => tx.scored_exam_nos(session)?.contains(&c.exam_no),
+            Part::Practical => tx.has_grades(session, &c.exam_no)?,
+        };
+        if sat {
+            return Err(Error::user(format!(
+                "考生 {}（{}）已有{}成绩，不能标记为缺考；如成绩录错，请先更正成绩",
+                c.exam_no,
+                c.name,
+                part.label()
+            )));
+        }
+    }
+    let label = mark_label(status);
+    tx.set_mark(session, &c.exam_no, part.code(), status, reason, by, now)?;
+    tx.log(session, &c.exam_no, "mark", &format!("{}{label}", part.label()), reason, by, now)?;
     Ok(())
 }
 

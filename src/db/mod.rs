@@ -18,6 +18,7 @@
 
 mod bank;
 mod certificates;
+mod exam;
 mod operations;
 mod papers;
 mod pool;
@@ -36,6 +37,7 @@ use rusqlite_migration::{M, Migrations};
 
 pub use self::bank::{BankRead, ItemFilter, StoredItem, VersionInfo};
 pub use self::certificates::{CertificateRead, CertificateRow, NewCertificate};
+pub use self::exam::{ExamRead, LiveLogin, NewSitting, SittingRow};
 pub use self::operations::{AppealDecision, AppealRow, CarriedPart, LogEntry, MarkRow, NewAppeal, OperationsRead};
 pub use self::papers::{NewBuild, NewPaper, NewPaperItem, PaperItemView, PaperRead, PaperSummary, PaperView};
 pub use self::pool::{Pool, Pooled};
@@ -53,7 +55,7 @@ pub use self::settings::SettingsRead;
 use crate::error::Error;
 
 /// How many migrations [`MIGRATIONS`] has.
-const MIGRATION_COUNT: usize = 10;
+const MIGRATION_COUNT: usize = 11;
 
 /// The schema, one migration per step; never edit a released step, add one.
 pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
@@ -68,6 +70,7 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("migrations/008_operations.sql")),
         M::up(include_str!("migrations/009_serve.sql")),
         M::up(include_str!("migrations/010_corrections.sql")),
+        M::up(include_str!("migrations/011_exam.sql")),
     ])
 });
 

@@ -34,6 +34,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("certificate.html", include_str!("templates/certificate.html")),
         ("analysis.html", include_str!("templates/analysis.html")),
         ("tickets.html", include_str!("templates/tickets.html")),
+        ("code_slips.html", include_str!("templates/code_slips.html")),
         ("sign_in.html", include_str!("templates/sign_in.html")),
         ("score_sheet.html", include_str!("templates/score_sheet.html")),
         ("serve_base.html", include_str!("templates/serve_base.html")),

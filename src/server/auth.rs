@@ -1,5 +1,11 @@
 //! Logging in and out, and who is asking: the session cookie, the limit on wrong codes,
-//! and the same-origin rule for every request that changes data.
+//! and the same-origin rule for every request that changes data. The staff (examiner,
+//! chief, invigilator) log in here; a candidate's login (exam number and access code) is
+//! passed on to [`super::candidate`], under the same limit on wrong codes.
+//!
+//! Role boundaries: [`Identity`] is who grades (examiner or chief; an invigilator is
+//! refused 403), [`Chief`] the chief alone, [`Invigilator`] an invigilator or the chief,
+//! [`Staff`] any of them; a candidate's cookie is refused 403 by every one of them.
 //!
 //! Guarantees: a cookie is `HttpOnly; SameSite=Strict; Path=/` and carries a random
 //! token whose hash alone is stored; it is honoured only while its browser session is
@@ -8,7 +14,7 @@
 //! role. Five wrong codes from one address within a minute refuse that address (429)
 //! for five minutes, and the block is logged.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Extension, FromRequestParts, Request, State};
@@ -23,7 +29,7 @@ use super::body::{ApiError, ApiJson};
 use super::{AppState, Who, log_entry};
 use crate::access::{self, Role};
 use crate::clock;
-use crate::db::ServeRead;
+use crate::db::{ExamRead, ServeRead};
 
 /// The cookie holding the session token.
 pub const COOKIE: &str = "certify_session";
@@ -48,7 +54,7 @@ pub async fn same_origin_only(request: Request, next: Next) -> Response {
 }
 
 /// The session token in the request's cookies.
-fn token(headers: &HeaderMap) -> Option<String> {
+pub fn token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -68,38 +74,81 @@ pub struct Identity {
     token_hash: String,
 }
 
+/// Whoever of the staff (examiner, chief, invigilator) the request's cookie logs in. A
+/// candidate's cookie is refused 403 (a candidate may use none of the staff's functions),
+/// anything else 401.
+pub async fn staff(parts: &mut Parts, state: &AppState) -> Result<Identity, ApiError> {
+    let unauthorized =
+        || ApiError::new(StatusCode::UNAUTHORIZED, "请先登录（登录已过期、已退出或登录码已被撤销时须重新登录）");
+    let token = token(&parts.headers).ok_or_else(unauthorized)?;
+    let token_hash = access::token_hash(&token);
+    let session = state.session_id().to_owned();
+    let lookup = token_hash.clone();
+    let found = state
+        .db(move |db| {
+            let now = clock::unix_seconds();
+            let Some(identity) = db.web_identity(&lookup, now)?.filter(|i| i.session_id == session) else {
+                let candidate = db.live_login(&lookup, now)?.is_some_and(|l| l.session_id == session);
+                return Ok(Err(candidate));
+            };
+            // last_seen is for the office's view of who is active; once a minute is
+            // enough, and spares every read a write.
+            if now - identity.last_seen >= 60 {
+                let tx = db.transaction()?;
+                tx.touch_web_session(&lookup, now)?;
+                tx.commit()?;
+            }
+            Ok(Ok(identity))
+        })
+        .await?;
+    let identity = match found {
+        Ok(identity) => identity,
+        Err(true) => return Err(ApiError::new(StatusCode::FORBIDDEN, "考生不能使用考评员、监考员的功能")),
+        Err(false) => return Err(unauthorized()),
+    };
+    let role = Role::parse(&identity.role).ok_or_else(unauthorized)?;
+    if let Some(who) = parts.extensions.get::<Who>() {
+        who.set(&identity.name);
+    }
+    Ok(Identity { examiner_id: identity.examiner_id, name: identity.name, role, token_hash })
+}
+
+/// An examiner or chief examiner: who grades. An invigilator is refused 403.
 impl FromRequestParts<AppState> for Identity {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let unauthorized =
-            || ApiError::new(StatusCode::UNAUTHORIZED, "请先登录（登录已过期、已退出或登录码已被撤销时须重新登录）");
-        let token = token(&parts.headers).ok_or_else(unauthorized)?;
-        let token_hash = access::token_hash(&token);
-        let session = state.session_id().to_owned();
-        let lookup = token_hash.clone();
-        let identity = state
-            .db(move |db| {
-                let now = clock::unix_seconds();
-                let Some(identity) = db.web_identity(&lookup, now)?.filter(|i| i.session_id == session) else {
-                    return Ok(None);
-                };
-                // last_seen is for the office's view of who is active; once a minute is
-                // enough, and spares every read a write.
-                if now - identity.last_seen >= 60 {
-                    let tx = db.transaction()?;
-                    tx.touch_web_session(&lookup, now)?;
-                    tx.commit()?;
-                }
-                Ok(Some(identity))
-            })
-            .await?
-            .ok_or_else(unauthorized)?;
-        let role = Role::parse(&identity.role).ok_or_else(unauthorized)?;
-        if let Some(who) = parts.extensions.get::<Who>() {
-            who.set(&identity.name);
+        let identity = staff(parts, state).await?;
+        if identity.role == Role::Invigilator {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "监考员不能评分；请使用监考台"));
         }
-        Ok(Identity { examiner_id: identity.examiner_id, name: identity.name, role, token_hash })
+        Ok(identity)
+    }
+}
+
+/// Anyone of the staff, for what every role does (logging out, the start page).
+pub struct Staff(pub Identity);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        staff(parts, state).await.map(Staff)
+    }
+}
+
+/// An invigilator (监考员), or the chief examiner, who sees every room: anyone else 403.
+pub struct Invigilator(pub Identity);
+
+impl FromRequestParts<AppState> for Invigilator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let identity = staff(parts, state).await?;
+        if !matches!(identity.role, Role::Invigilator | Role::Chief) {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "只有监考员和考评组长可以使用监考台"));
+        }
+        Ok(Invigilator(identity))
     }
 }
 
@@ -110,7 +159,7 @@ impl FromRequestParts<AppState> for Chief {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let identity = Identity::from_request_parts(parts, state).await?;
+        let identity = staff(parts, state).await?;
         if identity.role != Role::Chief {
             return Err(ApiError::new(StatusCode::FORBIDDEN, "只有考评组长可以查看评分进度和仲裁"));
         }
@@ -118,27 +167,26 @@ impl FromRequestParts<AppState> for Chief {
     }
 }
 
+/// The body of `POST /api/login`: staff give their name, candidates their exam number.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
-    role: Role,
-    name: String,
+    role: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    exam_no: Option<String>,
     code: String,
 }
 
-fn cookie(value: &str, max_age: i64) -> HeaderValue {
+/// The session cookie carrying `value` for `max_age` seconds.
+pub fn cookie(value: &str, max_age: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}"))
         .expect("token is base64url")
 }
 
-/// `POST /api/login`.
-pub async fn login(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Extension(who): Extension<Who>,
-    ApiJson(body): ApiJson<Login>,
-) -> Result<Response, ApiError> {
-    let address = peer.ip();
+/// 429 when `address` is refused for now after too many wrong codes.
+pub fn refuse_if_blocked(state: &AppState, address: IpAddr) -> Result<(), ApiError> {
     if let Some(until) = state.limit().blocked_until(address, Instant::now()) {
         let seconds = until.saturating_duration_since(Instant::now()).as_secs().max(1);
         return Err(ApiError::too_many(
@@ -149,45 +197,70 @@ pub async fn login(
             seconds,
         ));
     }
-    let name = body.name.trim().to_owned();
+    Ok(())
+}
+
+/// Counts a wrong code from `address` and logs it (and the block it may cause).
+pub async fn wrong_code(state: &AppState, address: IpAddr, detail: String) -> Result<(), ApiError> {
+    let blocked = state.limit().fail(address, Instant::now());
+    let log_state = state.clone();
+    let address_text = address.to_string();
+    state
+        .db(move |db| {
+            let tx = db.transaction()?;
+            let at = clock::now_text();
+            tx.log_web(&log_entry(&log_state, &at, None, &address_text, "login-failed", &detail))?;
+            if blocked {
+                let why = format!(
+                    "{} 分钟内 {} 次登录码错误，暂停该地址登录 {} 分钟",
+                    access::FAILURE_WINDOW.as_secs() / 60,
+                    access::MAX_FAILURES,
+                    access::BLOCK.as_secs() / 60
+                );
+                tx.log_web(&log_entry(&log_state, &at, None, &address_text, "login-blocked", &why))?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+}
+
+/// `POST /api/login`.
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(who): Extension<Who>,
+    ApiJson(body): ApiJson<Login>,
+) -> Result<Response, ApiError> {
+    let address = peer.ip();
+    refuse_if_blocked(&state, address)?;
+    if body.role == "candidate" {
+        let exam_no = body.exam_no.unwrap_or_default();
+        return super::candidate::login(state, address, who, exam_no.trim(), &body.code).await;
+    }
+    let role = Role::parse(&body.role).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "身份「{}」不对：应为 examiner（考评员）、chief（考评组长）、invigilator（监考员）或 candidate（考生）",
+            body.role
+        ))
+    })?;
+    let name = body.name.unwrap_or_default().trim().to_owned();
     let (session, lookup_name, code) = (state.session_id().to_owned(), name.clone(), body.code.clone());
     let found = state
         .db(move |db| {
             Ok(db.active_examiner(&session, &lookup_name)?.filter(|e| {
-                e.role == body.role.code()
-                    && access::same_hash(&e.code_hash, &access::code_hash(&session, &e.name, &code))
+                e.role == role.code() && access::same_hash(&e.code_hash, &access::code_hash(&session, &e.name, &code))
             }))
         })
         .await?;
     let address_text = address.to_string();
     let Some(examiner) = found else {
-        let blocked = state.limit().fail(address, Instant::now());
-        let log_state = state.clone();
-        let detail = format!("{}「{name}」登录失败", body.role.code());
-        state
-            .db(move |db| {
-                let tx = db.transaction()?;
-                let at = clock::now_text();
-                tx.log_web(&log_entry(&log_state, &at, None, &address_text, "login-failed", &detail))?;
-                if blocked {
-                    let why = format!(
-                        "{} 分钟内 {} 次登录码错误，暂停该地址登录 {} 分钟",
-                        access::FAILURE_WINDOW.as_secs() / 60,
-                        access::MAX_FAILURES,
-                        access::BLOCK.as_secs() / 60
-                    );
-                    tx.log_web(&log_entry(&log_state, &at, None, &address_text, "login-blocked", &why))?;
-                }
-                tx.commit()?;
-                Ok(())
-            })
-            .await?;
+        wrong_code(&state, address, format!("{}「{name}」登录失败", role.code())).await?;
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "姓名、身份或登录码不对；请核对后重新输入"));
     };
     state.limit().succeed(address);
     let token = access::new_token();
     let token_hash = access::token_hash(&token);
-    let role = body.role;
     let log_state = state.clone();
     let logged_name = examiner.name.clone();
     state
@@ -212,7 +285,7 @@ pub async fn login(
 pub async fn logout(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    identity: Identity,
+    Staff(identity): Staff,
 ) -> Result<Response, ApiError> {
     let address = peer.ip().to_string();
     let log_state = state.clone();

@@ -4,7 +4,8 @@
 //! Guarantees: `status` is the very document `certify grade status --agreement --json`
 //! prints (built by the same function), and `board` carries that same document under
 //! `status` with what the board shows around it (names, titles, the plan's threshold,
-//! vetoes with their reasons); `resolve` records through the function
+//! vetoes with their reasons, and the rooms of the computer-based exam with their
+//! candidates counted by state); `resolve` records through the function
 //! `certify grade resolve` uses, with the logged-in chief as the arbiter, and logs it in
 //! the same transaction. The board page is a frame that its script (`assets/board.js`)
 //! fills from `board` every few seconds and that arbitrates through `resolve`.
@@ -23,6 +24,7 @@ use super::body::{ApiError, ApiJson};
 use super::pages::{LoggedIn, page, refusal, who};
 use super::{AppState, log_entry};
 use crate::clock;
+use crate::commands::exam as exam_ops;
 use crate::commands::practical::{self, Resolve};
 use crate::import::format_number;
 
@@ -36,7 +38,23 @@ pub async fn status(State(state): State<AppState>, _chief: Chief) -> Result<Json
 /// `GET /api/chief/board`: what the board shows (see [`practical::chief_board`]).
 pub async fn board(State(state): State<AppState>, _chief: Chief) -> Result<Json<Value>, ApiError> {
     let session = state.session_id().to_owned();
-    Ok(Json(state.db(move |db| Ok(practical::chief_board(db, &session)?)).await?))
+    Ok(Json(
+        state
+            .db(move |db| {
+                // A session without a practical plan (theory on computer only) still has
+                // its rooms on the board; the practical sections say why they are empty.
+                let mut board = match practical::chief_board(db, &session) {
+                    Ok(board) => board,
+                    Err(crate::error::Error::User(why)) => {
+                        serde_json::json!({ "updated_at": clock::now_text(), "practical": why })
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                board["rooms"] = exam_ops::rooms_summary(db, &session, clock::unix_seconds())?;
+                Ok(board)
+            })
+            .await?,
+    ))
 }
 
 /// `GET /chief`: the board's frame; its script fills it in.

@@ -1,11 +1,13 @@
 //! The exam site's own web server (`certify serve`): examiners grade on tablets over the
-//! site's Wi-Fi, the chief examiner follows the grading and arbitrates.
+//! site's Wi-Fi, the chief examiner follows the grading and arbitrates, candidates sit the
+//! computer-based theory exam (机考) and invigilators run its rooms.
 //!
 //! This module holds the router, the shared state, the one-server-per-session lock,
-//! shutdown and the request log; [`auth`] logs people in and checks every request;
-//! [`examiner`] and [`chief`] are the two roles' endpoints and pages; [`pages`] is the
-//! login page, the embedded style sheet and scripts, and what every page shares;
-//! [`body`] reads request bodies and words every refusal in Chinese.
+//! shutdown, the request log and the exam's clock (hand-in at time-out, the scheduled
+//! start, the audit file); [`auth`] logs the staff in and checks every request;
+//! [`examiner`], [`chief`], [`candidate`] and [`invigilator`] are the roles' endpoints and
+//! pages; [`pages`] is the login page, the embedded style sheet and scripts, and what
+//! every page shares; [`body`] reads request bodies and words every refusal in Chinese.
 //!
 //! Guarantees:
 //! - No SQL here: handlers call the same domain functions and `db` methods the CLI uses
@@ -22,6 +24,10 @@
 //!   [`STALE_AFTER`] (at once on the same Linux host, where the dead pid is seen).
 //! - Only requests addressed to this computer are served ([`host`]: DNS rebinding), and
 //!   no client holds a connection longer than the timeouts of [`connections`].
+//! - A computer-based exam's time is the server's: a sitting whose deadline has passed is
+//!   handed in by [`exam_ticker`] within about a second, and the time no server ran for
+//!   the session (from its last heartbeat to the next start) is given back to every
+//!   running sitting when [`take_lock`] starts the next one.
 //! - Ctrl-C or SIGTERM stops accepting, lets requests in flight finish and answer, then
 //!   releases the lock.
 //! - stderr gets one line per request: method, path (query values left out: they name
@@ -29,13 +35,17 @@
 
 pub mod auth;
 pub mod body;
+pub mod candidate;
 pub mod chief;
 pub mod connections;
 pub mod examiner;
 pub mod host;
+pub mod invigilator;
 pub mod pages;
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -48,7 +58,8 @@ use axum::routing::{get, post};
 
 use crate::access::{self, LoginLimit};
 use crate::clock;
-use crate::db::{Db, Pool, ServeLock, ServeRead, WebLogEntry};
+use crate::commands::exam::{self as exam_ops, ExamPaper};
+use crate::db::{Db, ExamRead, Pool, ServeLock, ServeRead, WebLogEntry};
 use crate::error::Error;
 use body::ApiError;
 
@@ -70,13 +81,45 @@ struct Inner {
     session_id: String,
     limit: Mutex<LoginLimit>,
     hosts: host::KnownHosts,
+    /// The papers candidates sit, as sent to their browsers: read once, since 300
+    /// candidates fetch theirs in the same minute (papers never change but for keys,
+    /// which this does not hold).
+    papers: Mutex<HashMap<String, Arc<ExamPaper>>>,
+    /// Whether a paper was handed in since the audit file was last written.
+    audit_due: AtomicBool,
+    /// When every room not yet opened opens by itself (`serve --exam-start`), Unix seconds.
+    exam_start: Option<i64>,
 }
 
 impl AppState {
     pub fn new(db_path: PathBuf, session_id: String) -> AppState {
         let pool = Pool::new(&db_path);
         let (limit, hosts) = (Mutex::new(LoginLimit::default()), host::KnownHosts::of_this_computer());
-        AppState { inner: Arc::new(Inner { db_path, pool, session_id, limit, hosts }) }
+        let (papers, audit_due) = (Mutex::default(), AtomicBool::new(true));
+        let inner = Inner { db_path, pool, session_id, limit, hosts, papers, audit_due, exam_start: None };
+        AppState { inner: Arc::new(inner) }
+    }
+
+    /// The same state, with the rooms opening by themselves at `start` (Unix seconds).
+    pub fn with_exam_start(self, start: Option<i64>) -> AppState {
+        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|_| panic!("set before the state is shared"));
+        inner.exam_start = start;
+        AppState { inner: Arc::new(inner) }
+    }
+
+    /// The paper `id` as its candidates see it, read from `db` the first time.
+    pub fn exam_paper(&self, db: &impl crate::db::PaperRead, id: &str) -> Result<Arc<ExamPaper>, Error> {
+        if let Some(paper) = self.inner.papers.lock().unwrap_or_else(|p| p.into_inner()).get(id) {
+            return Ok(paper.clone());
+        }
+        let paper = Arc::new(ExamPaper::load(db, id)?);
+        self.inner.papers.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_owned(), paper.clone());
+        Ok(paper)
+    }
+
+    /// Notes that a paper was handed in: the audit file is rewritten within a second.
+    pub fn audit_due(&self) {
+        self.inner.audit_due.store(true, Ordering::Relaxed);
     }
 
     /// The names and addresses requests may be addressed to.
@@ -141,6 +184,8 @@ pub fn router(state: AppState) -> Router {
         .route("/examiner/queue", get(examiner::queue_page))
         .route("/examiner/sheet", get(examiner::sheet_page))
         .route("/chief", get(chief::board_page))
+        .route("/exam", get(candidate::exam_page))
+        .route("/invigilator", get(invigilator::console_page))
         .route("/api/login", post(auth::login))
         .route("/api/logout", post(auth::logout))
         .route("/api/examiner/queue", get(examiner::queue))
@@ -149,6 +194,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/chief/status", get(chief::status))
         .route("/api/chief/board", get(chief::board))
         .route("/api/chief/resolve", post(chief::resolve))
+        .route("/api/exam", get(candidate::exam))
+        .route("/api/exam/answers/{position}", axum::routing::put(candidate::save))
+        .route("/api/exam/submit", post(candidate::submit))
+        .route("/api/invigilator/rooms", get(invigilator::rooms))
+        .route("/api/invigilator/open", post(invigilator::open))
+        .route("/api/invigilator/extra-time", post(invigilator::extra_time))
+        .route("/api/invigilator/reset-login", post(invigilator::reset_login))
+        .route("/api/invigilator/misconduct", post(invigilator::misconduct))
+        .route("/api/invigilator/submit", post(invigilator::submit))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(auth::same_origin_only))
@@ -233,10 +287,19 @@ pub fn refuse_if_running(db: &impl ServeRead, session: &str) -> Result<(), Error
     Ok(())
 }
 
-/// Takes `session`'s server lock, or says who holds it. Returns the lock's token.
-pub fn take_lock(db: &mut Db, session: &str, address: &str) -> Result<String, Error> {
+/// What taking the lock found: its token, and the time given back to candidates whose
+/// computer-based exam was running while no server was (seconds, candidates).
+pub struct Taken {
+    pub token: String,
+    pub given_back: (i64, usize),
+}
+
+/// Takes `session`'s server lock, or says who holds it; gives the time no server ran back
+/// to the candidates whose exam is running (see [`exam_ops::give_back_stopped_time`]).
+pub fn take_lock(db: &mut Db, session: &str, address: &str) -> Result<Taken, Error> {
     let tx = db.transaction()?;
     refuse_if_running(&tx, session)?;
+    let given_back = exam_ops::give_back_stopped_time(&tx, session, clock::unix_seconds())?;
     let token = access::new_token();
     tx.take_serve_lock(
         session,
@@ -250,7 +313,7 @@ pub fn take_lock(db: &mut Db, session: &str, address: &str) -> Result<String, Er
         },
     )?;
     tx.commit()?;
-    Ok(token)
+    Ok(Taken { token, given_back })
 }
 
 /// Runs the server on `listener` until Ctrl-C or SIGTERM, renewing the lock meanwhile,
@@ -263,8 +326,10 @@ pub fn run(state: AppState, listener: std::net::TcpListener, lock_token: String)
         listener.set_nonblocking(true)?;
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let heartbeat = tokio::spawn(renew_lock(state.clone(), lock_token.clone()));
+        let exam_clock = tokio::spawn(exam_ticker(state.clone()));
         connections::serve(listener, router(state.clone()), shutdown_signal()).await;
         heartbeat.abort();
+        exam_clock.abort();
         Ok::<(), std::io::Error>(())
     });
     let released = release_lock(&state.inner.db_path, &session, &lock_token);
@@ -274,13 +339,103 @@ pub fn run(state: AppState, listener: std::net::TcpListener, lock_token: String)
     Ok(())
 }
 
-/// Releases `session`'s server lock if `token` still holds it.
-pub fn release_lock(db_path: &std::path::Path, session: &str, token: &str) -> Result<(), Error> {
+/// Releases `session`'s server lock if `token` still holds it, noting when the server
+/// stopped (the exam time from then on is given back when one starts again), and writes
+/// the audit file a last time.
+pub fn release_lock(db_path: &Path, session: &str, token: &str) -> Result<(), Error> {
     let mut db = Db::open(db_path)?;
     let tx = db.transaction()?;
+    if tx.serve_lock(session)?.is_some_and(|held| held.token == token) {
+        tx.set_exam_clock(session, clock::unix_seconds())?;
+    }
     tx.release_serve_lock(session, token)?;
     tx.commit()?;
+    write_audit(&db, db_path, session)?;
     Ok(())
+}
+
+/// Where the audit copy of a session's computer-based answers is kept: next to the
+/// workspace, named by the session.
+pub fn audit_path(db_path: &Path, session: &str) -> PathBuf {
+    let safe: String =
+        session.chars().map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    db_path.with_file_name(format!("{safe}-机考作答.csv"))
+}
+
+/// Writes the audit file whole (a new file renamed over the old: never half written),
+/// when the session has any computer-based sitting.
+fn write_audit(db: &Db, db_path: &Path, session: &str) -> Result<(), Error> {
+    if db.sittings(session)?.is_empty() {
+        return Ok(());
+    }
+    let text = exam_ops::audit_csv(db, session)?;
+    let path = audit_path(db_path, session);
+    let partial = path.with_extension("csv.partial");
+    std::fs::write(&partial, format!("\u{feff}{text}"))?;
+    std::fs::rename(&partial, &path)?;
+    Ok(())
+}
+
+/// Opens the rooms not opened yet, at the scheduled start (`serve --exam-start`).
+fn open_scheduled_rooms(db: &mut Db, state: &AppState, now: i64) -> Result<(), ApiError> {
+    let session = crate::commands::session::find_session(db, state.session_id())?;
+    let opened = db.opened_rooms(&session.id)?;
+    let waiting: Vec<String> =
+        exam_ops::rooms(db, &session.id)?.into_iter().map(|r| r.name).filter(|r| !opened.contains_key(r)).collect();
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let tx = db.transaction()?;
+    let at = clock::now_text();
+    for room in &waiting {
+        if let Some(started) = exam_ops::open_room(&tx, &session, room, "定时开考", now)? {
+            let detail = format!("考场「{room}」按 --exam-start 定时开考，{started} 名考生开始计时");
+            tx.log_web(&log_entry(state, &at, None, "-", "exam-open", &detail))?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Every second: opens the rooms at the scheduled start, hands in the papers whose time is up (as the candidate would, scored at
+/// once), and rewrites the audit file when papers were handed in.
+async fn exam_ticker(state: AppState) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        ticker.tick().await;
+        let session = state.session_id().to_owned();
+        let ticked = state.clone();
+        let done = state
+            .db(move |db| {
+                let now = clock::unix_seconds();
+                if ticked.inner.exam_start.is_some_and(|start| now >= start) {
+                    open_scheduled_rooms(db, &ticked, now)?;
+                }
+                let expired = db.expired_sittings(&session, now)?;
+                if !expired.is_empty() {
+                    let tx = db.transaction()?;
+                    let at = clock::now_text();
+                    let mut keys = HashMap::new();
+                    for exam_no in &expired {
+                        let by = crate::exam::FinishedBy::Timeout;
+                        if exam_ops::finish_with(&tx, &session, exam_no, by, now, &mut keys)? {
+                            let detail = format!("{exam_no} 考试时间到，服务器自动交卷");
+                            tx.log_web(&log_entry(&ticked, &at, None, "-", "exam-timeout", &detail))?;
+                        }
+                    }
+                    tx.commit()?;
+                    ticked.audit_due();
+                }
+                if ticked.inner.audit_due.swap(false, Ordering::Relaxed) {
+                    write_audit(db, &ticked.inner.db_path, &session)?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = done {
+            crate::output::note(format!("警告：机考自动交卷或保存作答备份时出错：{}", e.message()));
+        }
+    }
 }
 
 async fn renew_lock(state: AppState, token: String) {
@@ -292,7 +447,11 @@ async fn renew_lock(state: AppState, token: String) {
         let renewed = state
             .db(move |db| {
                 let tx = db.transaction()?;
-                let ours = tx.renew_serve_lock(&session, &token, clock::unix_seconds())?;
+                let now = clock::unix_seconds();
+                let ours = tx.renew_serve_lock(&session, &token, now)?;
+                if ours {
+                    tx.set_exam_clock(&session, now)?;
+                }
                 tx.commit()?;
                 Ok(ours)
             })

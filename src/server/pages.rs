@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use super::AppState;
-use super::auth::Identity;
+use super::auth::{Identity, Staff};
 use super::body::ApiError;
 use crate::access::Role;
 
@@ -118,7 +118,11 @@ pub fn refusal(e: ApiError, back: &str) -> Response {
 
 /// Where someone logged in starts: the chief's board, or the examiner's stations.
 pub fn home_of(identity: &Identity) -> &'static str {
-    if identity.role == Role::Chief { "/chief" } else { "/examiner" }
+    match identity.role {
+        Role::Chief => "/chief",
+        Role::Invigilator => "/invigilator",
+        Role::Examiner => "/examiner",
+    }
 }
 
 /// The header every page shows: who is logged in, and the links of their role.
@@ -126,14 +130,15 @@ pub fn who(identity: &Identity, session: &str) -> minijinja::Value {
     minijinja::context! {
         name => identity.name.clone(),
         chief => identity.role == Role::Chief,
-        role_label => if identity.role == Role::Chief { "考评组长" } else { "考评员" },
+        invigilator => identity.role == Role::Invigilator,
+        role_label => crate::access::role_label(identity.role.code()),
         session => session,
     }
 }
 
 /// `GET /`: the login form, or, for someone logged in, their start page.
-async fn login_page(State(state): State<AppState>, identity: Result<Identity, ApiError>) -> Response {
-    if let Ok(identity) = &identity {
+async fn login_page(State(state): State<AppState>, identity: Result<Staff, ApiError>) -> Response {
+    if let Ok(Staff(identity)) = &identity {
         return Redirect::to(home_of(identity)).into_response();
     }
     page("serve_login.html", minijinja::context! { session => state.session_id() })

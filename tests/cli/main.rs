@@ -13,6 +13,7 @@ mod browser;
 mod bundled_bank;
 mod certificates;
 mod documents;
+mod exam;
 mod exam_browser;
 mod lint;
 mod messages;

@@ -26,7 +26,19 @@ pub struct Server {
 /// Starts `certify serve` for the test session on `listen` and waits (bounded) for the
 /// address it prints first; the one way every server test starts a server.
 pub fn spawn_serve(ws: &Workspace, listen: &str) -> (Child, String) {
-    let mut command = ws.command(["serve", "--session", SESSION, "--listen", listen]);
+    spawn_serve_for(ws, SESSION, listen)
+}
+
+/// [`spawn_serve`] for another session than the practical tests' one.
+pub fn spawn_serve_for(ws: &Workspace, session: &str, listen: &str) -> (Child, String) {
+    spawn_serve_with(ws, session, listen, &[])
+}
+
+/// [`spawn_serve_for`] with more of `serve`'s flags.
+pub fn spawn_serve_with(ws: &Workspace, session: &str, listen: &str, flags: &[&str]) -> (Child, String) {
+    let mut args = vec!["serve", "--session", session, "--listen", listen];
+    args.extend_from_slice(flags);
+    let mut command = ws.command(args);
     command.stdout(Stdio::piped()).stderr(Stdio::null());
     let mut child = command.spawn().expect("serve starts");
     let stdout = child.stdout.take().expect("piped");
@@ -55,6 +67,12 @@ pub fn spawn_serve(ws: &Workspace, listen: &str) -> (Child, String) {
 impl Server {
     pub fn start(ws: &Workspace) -> Server {
         let (child, address) = spawn_serve(ws, "127.0.0.1:0");
+        Server { child, address }
+    }
+
+    /// A server for `session` on a port of its own.
+    pub fn start_for(ws: &Workspace, session: &str) -> Server {
+        let (child, address) = spawn_serve_for(ws, session, "127.0.0.1:0");
         Server { child, address }
     }
 
@@ -88,7 +106,16 @@ impl Server {
         self.post_raw(path, cookie, &body.to_string(), &[])
     }
 
+    /// A PUT as a script sends it: JSON, no Origin.
+    pub fn put(&self, path: &str, cookie: Option<&str>, body: &Value) -> Response {
+        self.send("PUT", path, cookie, &body.to_string(), &[])
+    }
+
     pub fn post_raw(&self, path: &str, cookie: Option<&str>, body: &str, extra: &[(&str, &str)]) -> Response {
+        self.send("POST", path, cookie, body, extra)
+    }
+
+    fn send(&self, method: &str, path: &str, cookie: Option<&str>, body: &str, extra: &[(&str, &str)]) -> Response {
         let mut headers: Vec<(&str, String)> = vec![("Content-Type", "application/json".into())];
         if let Some(cookie) = cookie {
             headers.push(("Cookie", cookie.to_owned()));
@@ -97,12 +124,21 @@ impl Server {
             headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
             headers.push((name, (*value).to_owned()));
         }
-        request(&self.address, "POST", path, &headers, Some(body))
+        request(&self.address, method, path, &headers, Some(body))
     }
 
     /// Logs in; returns the `Cookie` header value.
     pub fn login(&self, role: &str, name: &str, code: &str) -> String {
-        let response = self.post("/api/login", None, &json!({ "role": role, "name": name, "code": code }));
+        self.login_with(&json!({ "role": role, "name": name, "code": code }))
+    }
+
+    /// Logs a candidate in with exam number and access code; returns the `Cookie` value.
+    pub fn candidate_login(&self, exam_no: &str, code: &str) -> String {
+        self.login_with(&json!({ "role": "candidate", "exam_no": exam_no, "code": code }))
+    }
+
+    fn login_with(&self, body: &Value) -> String {
+        let response = self.post("/api/login", None, body);
         assert_eq!(response.status, 200, "{}", response.body);
         let set = response.header("set-cookie").expect("a cookie").to_owned();
         for part in ["HttpOnly", "SameSite=Strict", "Path=/"] {
@@ -187,7 +223,12 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 
 /// Adds someone with `certify examiners add`; returns the code.
 pub fn add(ws: &Workspace, name: &str, flags: &[&str]) -> String {
-    let mut args = vec!["examiners", "add", "--session", SESSION, "--name", name];
+    add_to(ws, SESSION, name, flags)
+}
+
+/// [`add`] to another session than the practical tests' one.
+pub fn add_to(ws: &Workspace, session: &str, name: &str, flags: &[&str]) -> String {
+    let mut args = vec!["examiners", "add", "--session", session, "--name", name];
     args.extend_from_slice(flags);
     let added = ws.json(args);
     assert_eq!(added["name"], name);

@@ -1,7 +1,8 @@
 /* The chief examiner's board: reads GET /api/chief/board every few seconds and shows
    where the grading stands, the tasks waiting for arbitration (the examiners' totals side
    by side, with the form that posts to /api/chief/resolve), the vetoes with their
-   reasons, each task's progress per examiner, and the examiners' agreement. A section is
+   reasons, each task's progress per examiner, the examiners' agreement, and the rooms of
+   the computer-based exam. A section is
    rebuilt only when its data changed, and what the chief is typing is kept. Everything
    is built from text nodes. Plain ES5. */
 (function () {
@@ -342,6 +343,52 @@
     });
   }
 
+  /* The computer-based exam's rooms: where each stands, with the way to the console. */
+  function rooms(board) {
+    var list = board.rooms || [];
+    section('board-rooms', list, function (node) {
+      var active = list.some(function (r) { return r.opened || r.counts.not_logged_in < r.candidates; });
+      if (!active) {
+        node.appendChild(el('p', 'hint', '还没有考场开考，也没有考生登录机考。'));
+      }
+      var table = el('table', 'grid');
+      var head = el('tr');
+      ['考场', '开考', '考生', '未登录', '等待开考', '答题中', '已交卷'].forEach(function (h) { head.appendChild(el('th', '', h)); });
+      table.appendChild(head);
+      list.forEach(function (r) {
+        var row = el('tr');
+        [r.room, r.opened ? r.opened_at : '未开考', r.candidates, r.counts.not_logged_in, r.counts.waiting,
+          r.counts.answering, r.counts.submitted].forEach(function (v) { row.appendChild(el('td', '', v)); });
+        table.appendChild(row);
+      });
+      node.appendChild(table);
+      var link = el('a', '', '打开监考台（开考、延时、重置登录、违纪、收卷）');
+      link.href = '/invigilator';
+      node.appendChild(el('p')).appendChild(link);
+    });
+  }
+
+  var PRACTICAL_PANELS = ['board-disputes-panel', 'board-vetoes-panel', 'board-corrections-panel', 'board-progress-panel', 'board-agreement-panel'];
+
+  /* The practical part's sections; a session without a practical plan (theory on
+     computer only) shows why in the summary and hides the rest. */
+  function practical(board) {
+    var none = !board.status;
+    PRACTICAL_PANELS.forEach(function (id) { byId(id).hidden = none; });
+    if (none) {
+      section('board-summary', board.practical, function (node) {
+        node.appendChild(el('p', 'hint', '实操：' + (board.practical || '没有实操评分')));
+      });
+      return;
+    }
+    summary(board);
+    disputes(board);
+    vetoes(board);
+    corrections(board);
+    progress(board);
+    agreement(board);
+  }
+
   function time(text) {
     var m = /T(\d\d:\d\d:\d\d)/.exec(text || '');
     return m ? m[1] : text;
@@ -363,12 +410,8 @@
       var board = answer.body;
       updatedAt = time(board.updated_at);
       byId('board-updated').textContent = '更新于 ' + updatedAt + '（每 ' + POLL_MS / 1000 + ' 秒自动刷新）';
-      summary(board);
-      disputes(board);
-      vetoes(board);
-      corrections(board);
-      progress(board);
-      agreement(board);
+      practical(board);
+      rooms(board);
     }, function () {
       busy = false;
       byId('board-updated').textContent = '连接中断，正在重试……' + (updatedAt ? '（上次更新 ' + updatedAt + '）' : '');
