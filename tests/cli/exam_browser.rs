@@ -817,6 +817,12 @@ fn exam_browser_the_invigilator_console_opens_the_room_and_acts_through_its_form
         let row = console_row(d, "E001").await;
         assert!(row.contains("89:") || row.contains("90:00"), "{row}");
         assert!(row.contains("秒前"), "the last contact: {row}");
+        // On a phone the rows are cards, every action on screen.
+        let phone = browser(&driver, 360, 740).await;
+        login_at(&phone.client, &url(&server, "/"), "invigilator", INVIGILATOR, &exam.invigilator).await;
+        until(&phone.client, "document.querySelector('tr[data-exam-no=\"E001\"] button.extra')").await;
+        problems.extend(layout_problems(&phone.client, "console on a phone").await);
+        phone.client.clone().close().await.unwrap();
 
         // 延长时间: a reason is required; then minutes and reason.
         ask(d, "E001", "extra").await;

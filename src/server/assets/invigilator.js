@@ -15,6 +15,9 @@
   var busy = false;
   var shownAt = '';
   var views = {};           /* room name -> its elements (see roomView) */
+  /* The table's columns: cell class, heading. */
+  var COLUMNS = [['code', '准考证号'], ['name', '姓名'], ['seat', '座位'], ['state', '状态'],
+    ['remaining', '剩余时间'], ['contact', '最后联系'], ['actions', '操作']];
   var roomNames = '';
 
   var ACTIONS = {
@@ -249,14 +252,19 @@
   function row(c, now) {
     var tr = el('tr', c.state);
     tr.setAttribute('data-exam-no', c.exam_no);
-    tr.appendChild(el('td', 'code', c.exam_no));
-    tr.appendChild(el('td', 'name', c.name));
-    tr.appendChild(el('td', 'seat', c.seat || '—'));
-    tr.appendChild(el('td', 'state'));
-    tr.appendChild(el('td', 'remaining'));
-    tr.appendChild(el('td', 'contact'));
+    var cells = {};
+    COLUMNS.forEach(function (column) {
+      var td = el('td', column[0]);
+      /* On a phone each row is a card, and each value says what it is (serve.css). */
+      td.setAttribute('data-label', column[1]);
+      cells[column[0]] = td;
+      tr.appendChild(td);
+    });
+    cells.code.textContent = c.exam_no;
+    cells.name.textContent = c.name;
+    cells.seat.textContent = c.seat || '—';
     /* Only the actions that apply to the candidate now; none once the paper is in. */
-    var actions = el('td', 'actions');
+    var actions = cells.actions;
     var runs = running(c);
     var key = function (kind) { return kind + '|' + c.exam_no; };
     var offer = function (kind, text, className) {
@@ -267,7 +275,6 @@
     if (c.state !== 'submitted') offer('misconduct', '记录违纪', 'misconduct danger');
     if (runs) offer('submit', '强制交卷', 'force danger');
     if (!actions.firstChild) actions.appendChild(document.createTextNode('—'));
-    tr.appendChild(actions);
     fill(tr, c, now);
     return tr;
   }
@@ -305,7 +312,7 @@
     var table = el('table', 'grid roster');
     var thead = el('thead');
     var tr = el('tr');
-    ['准考证号', '姓名', '座位', '状态', '剩余时间', '最后联系', '操作'].forEach(function (h) { tr.appendChild(el('th', '', h)); });
+    COLUMNS.forEach(function (column) { tr.appendChild(el('th', '', column[1])); });
     thead.appendChild(tr);
     table.appendChild(thead);
     table.appendChild(view.tbody);
