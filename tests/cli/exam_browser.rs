@@ -2,13 +2,16 @@
 //! chromedriver (the helpers of [`crate::browser`]) against a real `certify serve`.
 //!
 //! What the tests hold the pages to:
-//! - A candidate logs in with the one-time code, checks the identity, waits until the room
-//!   is opened, answers single, multiple and judge questions by mouse and keyboard, gives an
-//!   answer while the server is down (kept and sent when it is back), reloads, moves to
-//!   another computer after the invigilator's login reset and hands in: every answer
-//!   survives each step, a change on the old computer after the reset is not stored, and
-//!   the stored score is the one computed by hand from the key of `certify paper show`.
-//! - A one-minute paper is handed in by the server, and the page says so.
+//! - A candidate logs in with the one-time code (a second login with it is refused in the
+//!   server's words), checks the identity, waits until the room is opened, answers single,
+//!   multiple and judge questions by mouse and keyboard (quick changes: the last one wins),
+//!   gives an answer while the server is down (kept and sent when it is back), reloads (a
+//!   change kept unconfirmed in the browser is sent then), moves to another computer after
+//!   the invigilator's login reset and hands in: every answer survives each step, a change
+//!   on the old computer after the reset is not stored, and the stored score is the one
+//!   computed by hand from the key of `certify paper show`.
+//! - A one-minute paper warns at once and is handed in by the server; the page says so and
+//!   no answer is taken afterwards.
 //! - Nothing the exam page received or shows holds a key, an explanation, an item id, the
 //!   other form, another candidate or the full ID number.
 //! - The invigilator's console lists the candidates, opens the room with its button and
