@@ -44,6 +44,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("serve_sheet.html", include_str!("templates/serve_sheet.html")),
         ("serve_board.html", include_str!("templates/serve_board.html")),
         ("serve_error.html", include_str!("templates/serve_error.html")),
+        ("serve_exam.html", include_str!("templates/serve_exam.html")),
+        ("serve_invigilator.html", include_str!("templates/serve_invigilator.html")),
     ] {
         env.add_template(name, source).expect("built-in template parses");
     }

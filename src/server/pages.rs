@@ -35,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .route("/static/login.js", get(|| asset(JS, include_str!("assets/login.js"))))
         .route("/static/sheet.js", get(|| asset(JS, include_str!("assets/sheet.js"))))
         .route("/static/board.js", get(|| asset(JS, include_str!("assets/board.js"))))
+        .route("/static/exam.js", get(|| asset(JS, include_str!("assets/exam.js"))))
+        .route("/static/invigilator.js", get(|| asset(JS, include_str!("assets/invigilator.js"))))
 }
 
 const JS: &str = "application/javascript; charset=utf-8";

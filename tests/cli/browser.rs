@@ -27,11 +27,11 @@ use crate::support::Workspace;
 /// The most one browser test may take, start to end.
 const TEST_LIMIT: Duration = Duration::from_secs(240);
 /// The most one wait for the page may take.
-const WAIT: Duration = Duration::from_secs(20);
+pub const WAIT: Duration = Duration::from_secs(20);
 
 /// chromedriver's path, or `None` (with a note) where it is not installed and this is not
 /// CI; under CI its absence fails the test.
-fn chromedriver() -> Option<PathBuf> {
+pub fn chromedriver() -> Option<PathBuf> {
     let found = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
         .iter()
         .map(PathBuf::from)
@@ -63,13 +63,13 @@ fn free_port() -> u16 {
 }
 
 /// A running chromedriver, killed when dropped.
-struct Driver {
+pub struct Driver {
     child: Child,
     url: String,
 }
 
 impl Driver {
-    fn start(path: &PathBuf) -> Driver {
+    pub fn start(path: &PathBuf) -> Driver {
         let port = free_port();
         let mut command = Command::new(path);
         command.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null());
@@ -99,12 +99,12 @@ impl Drop for Driver {
 }
 
 /// A browser: one WebDriver session with its own fresh profile.
-struct Browser {
-    client: Client,
+pub struct Browser {
+    pub client: Client,
     _profile: tempfile::TempDir,
 }
 
-async fn browser(driver: &Driver, width: u32, height: u32) -> Browser {
+pub async fn browser(driver: &Driver, width: u32, height: u32) -> Browser {
     let profile = tempfile::tempdir().unwrap();
     let args = vec![
         "--headless".to_owned(),
@@ -184,7 +184,7 @@ impl Drop for Serve {
 }
 
 /// Runs `test` on a fresh runtime, failing it if it takes longer than [`TEST_LIMIT`].
-fn bounded<F: std::future::Future<Output = ()>>(test: F) {
+pub fn bounded<F: std::future::Future<Output = ()>>(test: F) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         tokio::time::timeout(TEST_LIMIT, test).await.expect("the browser test took too long");
@@ -205,19 +205,24 @@ fn count(ws: &Workspace, sql: &str) -> i64 {
 }
 
 /// Evaluates the JavaScript expression `expr` in the page.
-async fn eval(c: &Client, expr: &str) -> Value {
+pub async fn eval(c: &Client, expr: &str) -> Value {
     c.execute(&format!("return ({expr});"), vec![]).await.unwrap_or_else(|e| panic!("{expr}: {e}"))
 }
 
 /// Waits until the JavaScript expression `expr` is truthy in the page.
-async fn until(c: &Client, expr: &str) {
+pub async fn until(c: &Client, expr: &str) {
+    until_within(c, expr, WAIT).await;
+}
+
+/// Waits until the JavaScript expression `expr` is truthy in the page, at most `limit`.
+pub async fn until_within(c: &Client, expr: &str, limit: Duration) {
     let started = Instant::now();
     loop {
         let value = c.execute(&format!("try {{ return !!({expr}); }} catch (e) {{ return false; }}"), vec![]).await;
         if matches!(value, Ok(Value::Bool(true))) {
             return;
         }
-        if started.elapsed() > WAIT {
+        if started.elapsed() > limit {
             let text = eval(c, "document.body ? document.body.innerText.slice(0, 3000) : ''").await;
             panic!("waited in vain for {expr}; the page shows:\n{}", text.as_str().unwrap_or_default());
         }
@@ -227,7 +232,7 @@ async fn until(c: &Client, expr: &str) {
 
 /// Clicks the element as a person would: scrolled to the middle of the screen first (not
 /// under the sticky header), then a real click, which fails if anything covers it.
-async fn click(c: &Client, css: &str) {
+pub async fn click(c: &Client, css: &str) {
     let centre =
         format!("var e = document.querySelector({}); if (e) e.scrollIntoView({{ block: 'center' }});", js(css));
     c.execute(&centre, vec![]).await.unwrap();
@@ -239,30 +244,39 @@ async fn click(c: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
-async fn type_into(c: &Client, css: &str, text: &str) {
+pub async fn type_into(c: &Client, css: &str, text: &str) {
     let field = c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
 }
 
-async fn text_of(c: &Client, css: &str) -> String {
+pub async fn text_of(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
 }
 
 /// A JavaScript string literal of `text`.
-fn js(text: &str) -> String {
+pub fn js(text: &str) -> String {
     serde_json::to_string(text).unwrap()
 }
 
 /// Logs in through the login page.
 async fn login(c: &Client, serve: &Serve, role: &str, name: &str, code: &str) {
-    c.goto(&serve.url("/")).await.unwrap();
+    login_at(c, &serve.url("/"), role, name, code).await;
+}
+
+/// Logs in through the login page at `page` and waits for the role's start page.
+pub async fn login_at(c: &Client, page: &str, role: &str, name: &str, code: &str) {
+    c.goto(page).await.unwrap();
     until(c, "document.getElementById('login')").await;
     click(c, &format!("input[name=role][value={role}]")).await;
     type_into(c, "#name", name).await;
     type_into(c, "#code", code).await;
     click(c, "#login-submit").await;
-    let home = if role == "chief" { "/chief" } else { "/examiner" };
+    let home = match role {
+        "chief" => "/chief",
+        "invigilator" => "/invigilator",
+        _ => "/examiner",
+    };
     until(c, &format!("location.pathname === {} && document.readyState === 'complete'", js(home))).await;
 }
 
@@ -396,7 +410,7 @@ async fn grade_sheet(c: &Client, steps: &[(String, f64)], plan: &Plan<'_>) {
 }
 
 /// Points as the pages print them: `5`, `2.5`.
-fn fmt(v: f64) -> String {
+pub fn fmt(v: f64) -> String {
     if v.fract() == 0.0 { format!("{}", v as i64) } else { format!("{v:.1}") }
 }
 
@@ -512,7 +526,7 @@ fn median_of(values: &[f64]) -> f64 {
 
 /// Saves a screenshot as `NAME.png` in the folder `CERTIFY_SCREENSHOTS` names, if it names
 /// one (to look at the pages after a change; the tests do not need it).
-async fn shot(c: &Client, name: &str) {
+pub async fn shot(c: &Client, name: &str) {
     if let Some(dir) = std::env::var_os("CERTIFY_SCREENSHOTS") {
         let png = c.screenshot().await.unwrap();
         std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).unwrap();
@@ -521,7 +535,8 @@ async fn shot(c: &Client, name: &str) {
 
 /// What in the page is off screen, too small to touch, or covered, and whether the page
 /// scrolls sideways; empty when all is well. With a dialog open, only its controls count
-/// (the rest is meant to be covered).
+/// (the rest is meant to be covered). A radio button or check box is touched through its
+/// label (label.choice), which is checked instead.
 const LAYOUT_CHECK: &str = r#"
 var width = document.documentElement.clientWidth, problems = [];
 if (document.documentElement.scrollWidth > width) problems.push('the page scrolls sideways: ' + document.documentElement.scrollWidth + ' > ' + width);
@@ -529,7 +544,7 @@ var modal = document.querySelector('.modal:not([hidden])');
 var controls = (modal || document).querySelectorAll('button, a, input, textarea, label.choice');
 for (var i = 0; i < controls.length; i++) {
   var e = controls[i];
-  if (e.type === 'radio') continue;
+  if (e.type === 'radio' || e.type === 'checkbox') continue;
   var r = e.getBoundingClientRect();
   if (r.width === 0 || r.height === 0) continue;
   var name = e.tagName + (e.id ? '#' + e.id : '') + ' "' + (e.textContent || e.value || '').slice(0, 20) + '"';
@@ -544,7 +559,7 @@ window.scrollTo(0, 0);
 return problems;
 "#;
 
-async fn layout_problems(c: &Client, what: &str) -> Vec<String> {
+pub async fn layout_problems(c: &Client, what: &str) -> Vec<String> {
     let width = eval(c, "document.documentElement.clientWidth").await;
     shot(c, &format!("{width}-{}", what.replace(' ', "-"))).await;
     let found = c.execute(LAYOUT_CHECK, vec![]).await.unwrap();

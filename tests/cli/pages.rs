@@ -276,7 +276,7 @@ fn code_of(source: &str) -> String {
 #[test]
 fn pages_scripts_are_plain_es5_for_old_browsers() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server/assets");
-    for name in ["common.js", "login.js", "sheet.js", "board.js"] {
+    for name in ["common.js", "login.js", "sheet.js", "board.js", "exam.js", "invigilator.js"] {
         let code = code_of(&std::fs::read_to_string(dir.join(name)).unwrap());
         for newer in ["=>", "let ", "const ", "`", "?.", "...", "class ", "async ", "await ", "import ", "export "] {
             assert!(!code.contains(newer), "{name} uses {newer:?}, which old browsers cannot run");

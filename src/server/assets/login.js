@@ -1,5 +1,6 @@
-/* The login form: name, role and the one-time code, sent to POST /api/login; on success
-   the examiner goes to the stations, the chief to the board. Plain ES5. */
+/* The staff login form: name, role and the one-time code, sent to POST /api/login; on
+   success the examiner goes to the stations, the chief to the board, the invigilator to
+   the exam room's console. Plain ES5. */
 (function () {
   'use strict';
   var form = document.getElementById('login');
@@ -18,6 +19,8 @@
     return 'examiner';
   }
 
+  var HOMES = { examiner: '/examiner', chief: '/chief', invigilator: '/invigilator' };
+
   form.onsubmit = function (event) {
     event.preventDefault();
     var name = document.getElementById('name').value.replace(/^\s+|\s+$/g, '');
@@ -32,7 +35,7 @@
     var chosen = role();
     window.Certify.api('POST', '/api/login', { role: chosen, name: name, code: code }, 15000).then(function (answer) {
       if (answer.status === 200) {
-        window.location.href = chosen === 'chief' ? '/chief' : '/examiner';
+        window.location.href = HOMES[chosen] || '/examiner';
         return;
       }
       submit.disabled = false;
