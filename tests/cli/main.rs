@@ -14,6 +14,7 @@ mod bundled_bank;
 mod certificates;
 mod documents;
 mod exam;
+mod exam_redteam;
 mod lint;
 mod messages;
 mod operations;
