@@ -1,0 +1,261 @@
+//! Red-team tests of the computer-based theory exam (机考): each test is named for a defect
+//! and asserts the behaviour the contract (or the CLI's own rules) asks for. Every server is
+//! one the test starts on 127.0.0.1; every wait is bounded.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::exam::codes;
+use crate::server::{Server, add_to, count};
+use crate::sessions::{self, SESSION};
+use crate::support::Workspace;
+
+/// `n` candidates with papers and codes, an invigilator 王监考 logged in, the server.
+fn sitting(n: usize) -> (Workspace, Vec<Value>, HashMap<String, String>, Server, String) {
+    let (ws, papers) = sessions::ready(n);
+    let codes = codes(&ws, SESSION);
+    let invigilator_code = add_to(&ws, SESSION, "王监考", &["--invigilator"]);
+    let server = Server::start_for(&ws, SESSION);
+    let invigilator = server.login("invigilator", "王监考", &invigilator_code);
+    (ws, papers, codes, server, invigilator)
+}
+
+fn open_room(server: &Server, invigilator: &str) {
+    let opened = server.post("/api/invigilator/open", Some(invigilator), &json!({ "room": "全部考生" }));
+    assert_eq!(opened.status, 200, "{}", opened.body);
+}
+
+fn sheets(ws: &Workspace, exam_no: &str) -> i64 {
+    count(ws, &format!("SELECT COUNT(*) FROM sheets WHERE exam_no = '{exam_no}' AND current = 1"))
+}
+
+/// The position of the first item of `kind` in the candidate's exam.
+fn first_of(view: &Value, kind: &str) -> u64 {
+    view["items"].as_array().unwrap().iter().find(|i| i["kind"] == kind).unwrap()["position"].as_u64().unwrap()
+}
+
+/// Withdrawn via the CLI while logged in and answering: `score theory` refuses a
+/// withdrawn candidate's sheet, so must the server, for answers, hand-in and time-out alike.
+#[test]
+fn a_candidate_withdrawn_mid_exam_can_still_answer_and_is_scored() {
+    let (ws, _, codes, server, invigilator) = sitting(2);
+    let cookie = server.candidate_login("E001", &codes["E001"]);
+    open_room(&server, &invigilator);
+    assert_eq!(server.put("/api/exam/answers/1", Some(&cookie), &json!({ "answer": "对", "seq": 1 })).status, 200);
+    ws.ok(["candidates", "withdraw", "--session", SESSION, "--exam-no", "E001", "--reason", "本人申请退考"]);
+
+    let put = server.put("/api/exam/answers/2", Some(&cookie), &json!({ "answer": "对", "seq": 2 }));
+    assert!(matches!(put.status, 403 | 409), "a withdrawn candidate's answer was taken: {} {}", put.status, put.body);
+    server.post("/api/exam/submit", Some(&cookie), &json!({}));
+    assert_eq!(sheets(&ws, "E001"), 0, "the server stored a scored sheet for a withdrawn candidate");
+}
+
+/// Marked absent (缺考) via the CLI while sitting: the server then stores a result that
+/// contradicts the absence (`session mark` itself refuses absence once a sheet exists).
+#[test]
+fn a_candidate_marked_absent_mid_exam_is_still_scored() {
+    let (ws, _, codes, server, invigilator) = sitting(2);
+    let cookie = server.candidate_login("E001", &codes["E001"]);
+    open_room(&server, &invigilator);
+    ws.ok([
+        "session",
+        "mark",
+        "--session",
+        SESSION,
+        "--exam-no",
+        "E001",
+        "--part",
+        "theory",
+        "--status",
+        "absent",
+        "--reason",
+        "未到场",
+    ]);
+    let put = server.put("/api/exam/answers/1", Some(&cookie), &json!({ "answer": "对", "seq": 1 }));
+    assert!(matches!(put.status, 403 | 409), "an absent candidate's answer was taken: {} {}", put.status, put.body);
+    server.post("/api/exam/submit", Some(&cookie), &json!({}));
+    assert_eq!(sheets(&ws, "E001"), 0, "a theory result was stored for a candidate marked absent");
+}
+
+/// Contract: misconduct ends the exam "not scored". `finish` scores every hand-in,
+/// misconduct included, so a sheet with a total is stored.
+#[test]
+fn misconduct_stores_a_scored_sheet() {
+    let (ws, _, codes, server, invigilator) = sitting(2);
+    let cookie = server.candidate_login("E001", &codes["E001"]);
+    open_room(&server, &invigilator);
+    assert_eq!(server.put("/api/exam/answers/1", Some(&cookie), &json!({ "answer": "对", "seq": 1 })).status, 200);
+    let ended = server.post(
+        "/api/invigilator/misconduct",
+        Some(&invigilator),
+        &json!({ "exam_no": "E001", "reason": "携带手机" }),
+    );
+    assert_eq!(ended.status, 200, "{}", ended.body);
+    assert_eq!(sheets(&ws, "E001"), 0, "misconduct must end the exam without a scored sheet");
+}
+
+/// Contract: "Withdrawn/absent/misconduct → 403" at login. The misconduct endpoint clears
+/// the code's `used`, and the login's refusal knows only withdrawal, carried parts and
+/// absence: the same code logs in again (200).
+#[test]
+fn a_candidate_with_misconduct_logs_in_again() {
+    let (_ws, _, codes, server, invigilator) = sitting(2);
+    let _cookie = server.candidate_login("E001", &codes["E001"]);
+    open_room(&server, &invigilator);
+    let ended = server.post(
+        "/api/invigilator/misconduct",
+        Some(&invigilator),
+        &json!({ "exam_no": "E001", "reason": "偷看邻座" }),
+    );
+    assert_eq!(ended.status, 200, "{}", ended.body);
+    let again =
+        server.post("/api/login", None, &json!({ "role": "candidate", "exam_no": "E001", "code": codes["E001"] }));
+    assert_eq!(again.status, 403, "misconduct must refuse the login: {}", again.body);
+}
+
+/// Misconduct recorded by the office (`session mark --status misconduct`) while the
+/// candidate sits: the server ignores it, the candidate answers on and is scored.
+#[test]
+fn misconduct_marked_by_the_office_does_not_stop_the_exam() {
+    let (ws, _, codes, server, invigilator) = sitting(2);
+    let cookie = server.candidate_login("E001", &codes["E001"]);
+    open_room(&server, &invigilator);
+    ws.ok([
+        "session",
+        "mark",
+        "--session",
+        SESSION,
+        "--exam-no",
+        "E001",
+        "--part",
+        "theory",
+        "--status",
+        "misconduct",
+        "--reason",
+        "替考",
+    ]);
+    let put = server.put("/api/exam/answers/1", Some(&cookie), &json!({ "answer": "对", "seq": 1 }));
+    assert!(matches!(put.status, 403 | 409), "answer after misconduct taken: {} {}", put.status, put.body);
+}
+
+/// `session assign` is refused once sheets exist, but not while sittings run: papers are
+/// dealt again mid-exam, the sitting keeps the old paper, and the stored sheet is on a
+/// paper that is not the candidate's assigned one (so `score theory` refuses the audit
+/// copy's rows: "试卷 … 不是分配给考生 … 的试卷").
+#[test]
+fn session_assign_during_the_exam_leaves_sheets_on_an_unassigned_paper() {
+    let (ws, papers, codes, mut server, invigilator) = sitting(2);
+    let cookie = server.candidate_login("E001", &codes["E001"]);
+    open_room(&server, &invigilator);
+    assert_eq!(server.put("/api/exam/answers/1", Some(&cookie), &json!({ "answer": "对", "seq": 1 })).status, 200);
+    let ids: Vec<&str> = papers.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    let reversed = format!("{},{}", ids[1], ids[0]);
+    let reassign = ws.command(["session", "assign", "--session", SESSION, "--papers", &reversed]).output().unwrap();
+    if !reassign.status.success() {
+        return; // refused while the exam runs: the correct behaviour
+    }
+    assert_eq!(server.post("/api/exam/submit", Some(&cookie), &json!({})).status, 200);
+    assert_eq!(server.signal("TERM"), Some(0));
+    let audit = ws.path(&format!("{SESSION}-机考作答.csv"));
+    let rescored =
+        ws.command(["score", "theory", "--session", SESSION, "--replace", audit.to_str().unwrap()]).output().unwrap();
+    assert!(
+        rescored.status.success(),
+        "session assign was allowed mid-exam and the audit copy no longer scores: {}",
+        String::from_utf8_lossy(&rescored.stderr)
+    );
+}
+
+/// "Five wrong codes from one address in a minute → 429": the block is checked before the
+/// database round trip and counted after it, so wrong codes sent at once all get through
+/// (401) before any is counted.
+#[test]
+fn concurrent_wrong_codes_pass_the_rate_limit() {
+    let (_ws, _, _codes, server, _) = sitting(1);
+    let server = std::sync::Arc::new(server);
+    let start = std::sync::Arc::new(std::sync::Barrier::new(40));
+    let threads: Vec<_> = (0..40)
+        .map(|i| {
+            let (server, start) = (server.clone(), start.clone());
+            std::thread::spawn(move || {
+                let code = format!("AAAA-AAAA-{}", ["AB", "AC", "AD", "AE", "AF"][i % 5]);
+                start.wait();
+                server.post("/api/login", None, &json!({ "role": "candidate", "exam_no": "E001", "code": code })).status
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let guesses = statuses.iter().filter(|&&s| s == 401).count();
+    assert!(guesses <= 5, "{guesses} wrong codes were checked within a minute from one address: {statuses:?}");
+}
+
+/// A single-choice question takes one letter: "AB" or "A,B" is not an answer to it (400),
+/// yet it is stored (and goes into the audit copy) as "AB".
+#[test]
+fn a_single_choice_question_takes_two_letters() {
+    let (_ws, _, codes, server, invigilator) = sitting(1);
+    let cookie = server.candidate_login("E001", &codes["E001"]);
+    open_room(&server, &invigilator);
+    let view = server.get("/api/exam", Some(&cookie)).json();
+    let single = first_of(&view, "single");
+    let put = server.put(&format!("/api/exam/answers/{single}"), Some(&cookie), &json!({ "answer": "A,B", "seq": 1 }));
+    assert_eq!(put.status, 400, "two letters on a single-choice question: {}", put.body);
+}
+
+/// A candidate who never logged in: opening the room starts their clock, and at time-out
+/// the server stores a 0-point sheet for them. They fail instead of being 缺考, and the
+/// office can no longer mark them absent (`session mark` refuses absence once a sheet exists).
+#[test]
+fn a_no_show_is_scored_zero_at_time_out_and_cannot_be_marked_absent() {
+    let (ws, _) = sessions::ready(2);
+    ws.write("short.toml", sessions::BLUEPRINT.replace("max_overlap = 1.0", "max_overlap = 1.0\nminutes = 1"));
+    let built = ws.json(["build-paper", "--blueprint", "short.toml", "--seed", "5"]);
+    let short = built["papers"][0]["id"].as_str().unwrap().to_owned();
+    ws.ok(["session", "assign", "--session", SESSION, "--papers", &short]);
+    let codes = codes(&ws, SESSION);
+    let invigilator_code = add_to(&ws, SESSION, "王监考", &["--invigilator"]);
+    let server = Server::start_for(&ws, SESSION);
+    let invigilator = server.login("invigilator", "王监考", &invigilator_code);
+    let cookie = server.candidate_login("E001", &codes["E001"]);
+    open_room(&server, &invigilator);
+    let started = std::time::Instant::now();
+    while server.get("/api/exam", Some(&cookie)).json()["state"] != "submitted" {
+        assert!(started.elapsed() < Duration::from_secs(80), "no time-out");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(sheets(&ws, "E002"), 0, "a candidate who never logged in got a theory sheet (0 points)");
+    ws.ok([
+        "session",
+        "mark",
+        "--session",
+        SESSION,
+        "--exam-no",
+        "E002",
+        "--part",
+        "theory",
+        "--status",
+        "absent",
+        "--reason",
+        "未到场",
+    ]);
+}
+
+/// `candidates transfer` worked before 机考; once codes are given (even before any exam),
+/// the candidate's `candidate_codes` row references (session, exam_no) and the transfer's
+/// UPDATE of candidates.session_id fails on the foreign key.
+#[test]
+fn a_candidate_with_an_access_code_cannot_be_transferred() {
+    let (ws, _) = sessions::ready(2);
+    ws.ok(["session", "create", "--id", "S2", "--level", "四级", "--date", "2026-12-19"]);
+    let _ = codes(&ws, SESSION);
+    let moved = ws
+        .command(["candidates", "transfer", "--from", SESSION, "--to", "S2", "--exam-no", "E002", "--reason", "改期"])
+        .output()
+        .unwrap();
+    assert!(moved.status.success(), "transfer refused: {}", String::from_utf8_lossy(&moved.stderr));
+    let listed = ws.json(["candidates", "list", "--session", "S2"]);
+    assert!(listed["candidates"].as_array().unwrap().iter().any(|c| c["exam_no"] == "E002"), "{listed}");
+}
