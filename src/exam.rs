@@ -22,6 +22,7 @@ use serde::Serialize;
 use crate::db::PaperView;
 use crate::import::write_number;
 use crate::scoring::{self, Question, Response};
+use crate::vocabulary::Kind;
 
 /// Seconds before the end at which the page warns the candidate.
 pub const WARNING_SECONDS: i64 = 300;
@@ -78,6 +79,11 @@ pub fn canonical_answer(questions: &[Question], position: usize, text: &str) -> 
     let response = scoring::parse(text.trim(), question).map_err(|e| AnswerRefusal::Unreadable(e.to_string()))?;
     let mut out = String::new();
     response.write_to(&mut out);
+    // On paper two marks on a single-choice question are the candidate's (wrong) answer; a
+    // page offers one choice only, so two letters are not an answer it sends.
+    if question.kind == Kind::Single && out.chars().count() > 1 {
+        return Err(AnswerRefusal::Unreadable("单选题只能选一个选项".into()));
+    }
     Ok(out)
 }
 
@@ -199,7 +205,6 @@ pub fn points_text(points: f64) -> String {
 mod tests {
     use super::*;
     use crate::blueprint::Scoring;
-    use crate::vocabulary::Kind;
 
     fn questions() -> Vec<Question> {
         vec![
@@ -219,6 +224,7 @@ mod tests {
         assert_eq!(canonical_answer(&q, 4, "A"), Err(AnswerRefusal::NoSuchQuestion { questions: 3 }));
         assert_eq!(canonical_answer(&q, 0, "A"), Err(AnswerRefusal::NoSuchQuestion { questions: 3 }));
         assert!(matches!(canonical_answer(&q, 1, "E"), Err(AnswerRefusal::Unreadable(_))));
+        assert!(matches!(canonical_answer(&q, 1, "A,B"), Err(AnswerRefusal::Unreadable(_))), "one choice on single");
         assert!(matches!(canonical_answer(&q, 3, "A"), Err(AnswerRefusal::Unreadable(_))));
     }
 

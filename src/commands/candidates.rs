@@ -349,6 +349,9 @@ fn transfer(context: &Context, from: &str, to: &str, exam_no: &str, reason: Opti
     if tx.marks(&source.id)?.contains_key(&c.exam_no) {
         why_not.push("已有缺考或违纪记录");
     }
+    if tx.sitting(&source.id, &c.exam_no)?.is_some() {
+        why_not.push("已开始机考");
+    }
     if !why_not.is_empty() {
         return Err(Error::user(format!(
             "考生 {}（{}）在批次 {} {}，不能转批次：成绩必须留在考试所在的批次",

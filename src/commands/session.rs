@@ -9,7 +9,9 @@ use serde_json::json;
 use super::Context;
 use crate::cli::{CandidatesImportArgs, SessionAssignArgs, SessionCommand, SessionCreateArgs, SessionMarkArgs};
 use crate::clock;
-use crate::db::{CandidateRow, NewCandidate, NewSession, OperationsRead, PaperRead, Read, SessionRead, SessionRow, Tx};
+use crate::db::{
+    CandidateRow, ExamRead, NewCandidate, NewSession, OperationsRead, PaperRead, Read, SessionRead, SessionRow, Tx,
+};
 use crate::error::{Error, io_error};
 use crate::idcard;
 use crate::import::{self, ReadOptions, format_number};
@@ -459,6 +461,13 @@ fn assign(context: &Context, args: &SessionAssignArgs) -> Result<(), Error> {
     let candidates = db.candidates(&session.id)?;
     if candidates.is_empty() {
         return Err(Error::user(format!("批次 {} 还没有考生；请先导入考生名单", session.id)));
+    }
+    let sitting = db.sittings(&session.id)?.len();
+    if sitting > 0 {
+        return Err(Error::user(format!(
+            "批次 {} 的机考已经开始（{sitting} 名考生已开考），不能再重新分配试卷；考生答的是开考时分配的试卷",
+            session.id
+        )));
     }
     let scored = db.scored_exam_nos(&session.id)?;
     if !scored.is_empty() {

@@ -292,8 +292,15 @@ impl Tx<'_> {
 
     /// Moves a candidate (with no scores) to another session under the same exam number,
     /// dropping their practical draw in the old one and giving them `paper` in the new.
+    /// Moves a candidate to another session; the draw, and the access code of the
+    /// computer-based exam, stay behind (deleted).
     pub fn transfer(&self, from: &str, to: &str, exam_no: &str, paper: Option<&str>) -> Result<(), Error> {
         self.tx.execute("DELETE FROM draws WHERE session_id = ?1 AND exam_no = ?2", params![from, exam_no])?;
+        // The access code and logins of the computer-based exam belong to the session left
+        // (the caller has refused a candidate whose exam had begun there).
+        self.tx.execute("DELETE FROM exam_logins WHERE session_id = ?1 AND exam_no = ?2", params![from, exam_no])?;
+        self.tx
+            .execute("DELETE FROM candidate_codes WHERE session_id = ?1 AND exam_no = ?2", params![from, exam_no])?;
         self.tx.execute(
             "UPDATE candidates SET session_id = ?2, paper_id = ?4 WHERE session_id = ?1 AND exam_no = ?3",
             params![from, to, exam_no, paper],

@@ -233,7 +233,6 @@ pub async fn login(
     ApiJson(body): ApiJson<Login>,
 ) -> Result<Response, ApiError> {
     let address = peer.ip();
-    refuse_if_blocked(&state, address)?;
     if body.role == "candidate" {
         let exam_no = body.exam_no.unwrap_or_default();
         return super::candidate::login(state, address, who, exam_no.trim(), &body.code).await;
@@ -245,6 +244,8 @@ pub async fn login(
         ))
     })?;
     let name = body.name.unwrap_or_default().trim().to_owned();
+    let turn = state.code_check_turn().await;
+    refuse_if_blocked(&state, address)?;
     let (session, lookup_name, code) = (state.session_id().to_owned(), name.clone(), body.code.clone());
     let found = state
         .db(move |db| {
@@ -259,6 +260,7 @@ pub async fn login(
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "姓名、身份或登录码不对；请核对后重新输入"));
     };
     state.limit().succeed(address);
+    drop(turn);
     let token = access::new_token();
     let token_hash = access::token_hash(&token);
     let log_state = state.clone();

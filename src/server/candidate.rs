@@ -83,6 +83,8 @@ pub async fn login(
     exam_no: &str,
     code: &str,
 ) -> Result<Response, ApiError> {
+    let turn = state.code_check_turn().await;
+    super::auth::refuse_if_blocked(&state, address)?;
     let (session, lookup, code) = (state.session_id().to_owned(), exam_no.to_owned(), code.to_owned());
     // Ok(Ok(candidate)): may log in; Ok(Err(refusal)): right code, but refused; Err: wrong.
     let checked = state
@@ -113,6 +115,7 @@ pub async fn login(
         Some(Ok(c)) => c,
     };
     state.limit().succeed(address);
+    drop(turn);
     let token = access::new_token();
     let token_hash = access::token_hash(&token);
     let (log_state, exam_no, address_text) = (state.clone(), c.exam_no.clone(), address.to_string());

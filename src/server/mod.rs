@@ -89,6 +89,9 @@ struct Inner {
     audit_due: AtomicBool,
     /// When every room not yet opened opens by itself (`serve --exam-start`), Unix seconds.
     exam_start: Option<i64>,
+    /// Held while a login code is checked and a wrong one counted, so codes sent at the
+    /// same moment are checked in turn and the limit on wrong codes holds for them too.
+    code_checks: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -96,7 +99,8 @@ impl AppState {
         let pool = Pool::new(&db_path);
         let (limit, hosts) = (Mutex::new(LoginLimit::default()), host::KnownHosts::of_this_computer());
         let (papers, audit_due) = (Mutex::default(), AtomicBool::new(true));
-        let inner = Inner { db_path, pool, session_id, limit, hosts, papers, audit_due, exam_start: None };
+        let code_checks = tokio::sync::Mutex::new(());
+        let inner = Inner { db_path, pool, session_id, limit, hosts, papers, audit_due, exam_start: None, code_checks };
         AppState { inner: Arc::new(inner) }
     }
 
@@ -136,6 +140,11 @@ impl AppState {
     fn limit(&self) -> std::sync::MutexGuard<'_, LoginLimit> {
         // A panic while holding the lock leaves the counts as they were: still usable.
         self.inner.limit.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Waits for the turn to check a login code (see `Inner::code_checks`).
+    pub async fn code_check_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.code_checks.lock().await
     }
 
     /// Runs `work` on a connection of the server's pool, off the async threads.
@@ -240,7 +249,14 @@ async fn log_request(mut request: Request, next: Next) -> Response {
     let path = loggable_path(request.uri());
     let who = Who::default();
     request.extensions_mut().insert(who.clone());
-    let response = next.run(request).await;
+    let api = path.starts_with("/api/");
+    let mut response = next.run(request).await;
+    // What the API answers names candidates and their answers: never kept in a cache.
+    if api && !response.headers().contains_key(axum::http::header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    }
     eprintln!(
         "{method} {path} {} {}ms {}",
         response.status().as_u16(),

@@ -26,7 +26,7 @@ pub fn codes(ws: &Workspace, session: &str) -> HashMap<String, String> {
 
 /// A session of `n` candidates with papers assigned, codes given, an invigilator 王监考,
 /// and its server; returns the invigilator's cookie too.
-fn sitting(n: usize) -> (Workspace, Vec<Value>, HashMap<String, String>, Server, String) {
+pub fn sitting(n: usize) -> (Workspace, Vec<Value>, HashMap<String, String>, Server, String) {
     let (ws, papers) = sessions::ready(n);
     let codes = codes(&ws, SESSION);
     let invigilator_code = add_to(&ws, SESSION, "王监考", &["--invigilator"]);

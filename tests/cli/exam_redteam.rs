@@ -1,26 +1,16 @@
-//! Red-team tests of the computer-based theory exam (机考): each test is named for a defect
-//! and asserts the behaviour the contract (or the CLI's own rules) asks for. Every server is
+//! Red-team tests of the computer-based theory exam (机考): each test is a defect that a
+//! review by someone who did not write the code found (a candidate after a better score, a
+//! hurried office, two requests at once), named for the behaviour that holds since. Every server is
 //! one the test starts on 127.0.0.1; every wait is bounded.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::exam::codes;
+use crate::exam::{codes, sitting};
 use crate::server::{Server, add_to, count};
 use crate::sessions::{self, SESSION};
 use crate::support::Workspace;
-
-/// `n` candidates with papers and codes, an invigilator 王监考 logged in, the server.
-fn sitting(n: usize) -> (Workspace, Vec<Value>, HashMap<String, String>, Server, String) {
-    let (ws, papers) = sessions::ready(n);
-    let codes = codes(&ws, SESSION);
-    let invigilator_code = add_to(&ws, SESSION, "王监考", &["--invigilator"]);
-    let server = Server::start_for(&ws, SESSION);
-    let invigilator = server.login("invigilator", "王监考", &invigilator_code);
-    (ws, papers, codes, server, invigilator)
-}
 
 fn open_room(server: &Server, invigilator: &str) {
     let opened = server.post("/api/invigilator/open", Some(invigilator), &json!({ "room": "全部考生" }));
@@ -39,7 +29,7 @@ fn first_of(view: &Value, kind: &str) -> u64 {
 /// Withdrawn via the CLI while logged in and answering: `score theory` refuses a
 /// withdrawn candidate's sheet, so must the server, for answers, hand-in and time-out alike.
 #[test]
-fn a_candidate_withdrawn_mid_exam_can_still_answer_and_is_scored() {
+fn a_candidate_withdrawn_mid_exam_is_stopped_and_not_scored() {
     let (ws, _, codes, server, invigilator) = sitting(2);
     let cookie = server.candidate_login("E001", &codes["E001"]);
     open_room(&server, &invigilator);
@@ -55,7 +45,7 @@ fn a_candidate_withdrawn_mid_exam_can_still_answer_and_is_scored() {
 /// Marked absent (缺考) via the CLI while sitting: the server then stores a result that
 /// contradicts the absence (`session mark` itself refuses absence once a sheet exists).
 #[test]
-fn a_candidate_marked_absent_mid_exam_is_still_scored() {
+fn a_candidate_marked_absent_mid_exam_is_stopped_and_not_scored() {
     let (ws, _, codes, server, invigilator) = sitting(2);
     let cookie = server.candidate_login("E001", &codes["E001"]);
     open_room(&server, &invigilator);
@@ -82,7 +72,7 @@ fn a_candidate_marked_absent_mid_exam_is_still_scored() {
 /// Contract: misconduct ends the exam "not scored". `finish` scores every hand-in,
 /// misconduct included, so a sheet with a total is stored.
 #[test]
-fn misconduct_stores_a_scored_sheet() {
+fn misconduct_stores_no_sheet() {
     let (ws, _, codes, server, invigilator) = sitting(2);
     let cookie = server.candidate_login("E001", &codes["E001"]);
     open_room(&server, &invigilator);
@@ -100,7 +90,7 @@ fn misconduct_stores_a_scored_sheet() {
 /// the code's `used`, and the login's refusal knows only withdrawal, carried parts and
 /// absence: the same code logs in again (200).
 #[test]
-fn a_candidate_with_misconduct_logs_in_again() {
+fn a_candidate_with_misconduct_cannot_log_in_again() {
     let (_ws, _, codes, server, invigilator) = sitting(2);
     let _cookie = server.candidate_login("E001", &codes["E001"]);
     open_room(&server, &invigilator);
@@ -118,7 +108,7 @@ fn a_candidate_with_misconduct_logs_in_again() {
 /// Misconduct recorded by the office (`session mark --status misconduct`) while the
 /// candidate sits: the server ignores it, the candidate answers on and is scored.
 #[test]
-fn misconduct_marked_by_the_office_does_not_stop_the_exam() {
+fn misconduct_marked_by_the_office_stops_the_exam() {
     let (ws, _, codes, server, invigilator) = sitting(2);
     let cookie = server.candidate_login("E001", &codes["E001"]);
     open_room(&server, &invigilator);
@@ -145,7 +135,7 @@ fn misconduct_marked_by_the_office_does_not_stop_the_exam() {
 /// paper that is not the candidate's assigned one (so `score theory` refuses the audit
 /// copy's rows: "试卷 … 不是分配给考生 … 的试卷").
 #[test]
-fn session_assign_during_the_exam_leaves_sheets_on_an_unassigned_paper() {
+fn session_assign_is_refused_during_the_exam() {
     let (ws, papers, codes, mut server, invigilator) = sitting(2);
     let cookie = server.candidate_login("E001", &codes["E001"]);
     open_room(&server, &invigilator);
@@ -172,7 +162,7 @@ fn session_assign_during_the_exam_leaves_sheets_on_an_unassigned_paper() {
 /// database round trip and counted after it, so wrong codes sent at once all get through
 /// (401) before any is counted.
 #[test]
-fn concurrent_wrong_codes_pass_the_rate_limit() {
+fn concurrent_wrong_codes_meet_the_rate_limit() {
     let (_ws, _, _codes, server, _) = sitting(1);
     let server = std::sync::Arc::new(server);
     let start = std::sync::Arc::new(std::sync::Barrier::new(40));
@@ -194,7 +184,7 @@ fn concurrent_wrong_codes_pass_the_rate_limit() {
 /// A single-choice question takes one letter: "AB" or "A,B" is not an answer to it (400),
 /// yet it is stored (and goes into the audit copy) as "AB".
 #[test]
-fn a_single_choice_question_takes_two_letters() {
+fn a_single_choice_question_refuses_two_letters() {
     let (_ws, _, codes, server, invigilator) = sitting(1);
     let cookie = server.candidate_login("E001", &codes["E001"]);
     open_room(&server, &invigilator);
@@ -208,7 +198,7 @@ fn a_single_choice_question_takes_two_letters() {
 /// the server stores a 0-point sheet for them. They fail instead of being 缺考, and the
 /// office can no longer mark them absent (`session mark` refuses absence once a sheet exists).
 #[test]
-fn a_no_show_is_scored_zero_at_time_out_and_cannot_be_marked_absent() {
+fn a_no_show_gets_no_sheet_at_time_out_and_can_be_marked_absent() {
     let (ws, _) = sessions::ready(2);
     ws.write("short.toml", sessions::BLUEPRINT.replace("max_overlap = 1.0", "max_overlap = 1.0\nminutes = 1"));
     let built = ws.json(["build-paper", "--blueprint", "short.toml", "--seed", "5"]);
@@ -247,7 +237,7 @@ fn a_no_show_is_scored_zero_at_time_out_and_cannot_be_marked_absent() {
 /// the candidate's `candidate_codes` row references (session, exam_no) and the transfer's
 /// UPDATE of candidates.session_id fails on the foreign key.
 #[test]
-fn a_candidate_with_an_access_code_cannot_be_transferred() {
+fn a_candidate_with_an_access_code_is_transferred_without_it() {
     let (ws, _) = sessions::ready(2);
     ws.ok(["session", "create", "--id", "S2", "--level", "四级", "--date", "2026-12-19"]);
     let _ = codes(&ws, SESSION);
