@@ -267,9 +267,11 @@ fn five_wrong_codes_block_the_computer_for_a_while() {
     blocked.error();
 }
 
+/// Also a no-show (E002 never logs in): no sheet at time-out, so the office can mark the
+/// absence afterwards (a 0-point sheet would make them fail, and refuse the mark).
 #[test]
 fn when_time_is_up_the_server_hands_the_paper_in_by_itself() {
-    let (ws, _) = sessions::ready(1);
+    let (ws, _) = sessions::ready(2);
     // A one-minute paper (the shortest a blueprint allows).
     ws.write("short.toml", sessions::BLUEPRINT.replace("max_overlap = 1.0", "max_overlap = 1.0\nminutes = 1"));
     let built = ws.json(["build-paper", "--blueprint", "short.toml", "--seed", "5"]);
@@ -301,6 +303,22 @@ fn when_time_is_up_the_server_hands_the_paper_in_by_itself() {
     );
     let rooms = server.get("/api/invigilator/rooms", Some(&invigilator)).json();
     assert_eq!(rooms["rooms"][0]["candidates"][0]["submitted_by"], "timeout");
+    assert_eq!(rooms["rooms"][0]["candidates"][1]["submitted_by"], "timeout", "{rooms}");
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM sheets WHERE exam_no = 'E002'"), 0, "no sheet for a no-show");
+    ws.ok([
+        "session",
+        "mark",
+        "--session",
+        SESSION,
+        "--exam-no",
+        "E002",
+        "--part",
+        "theory",
+        "--status",
+        "absent",
+        "--reason",
+        "未到场",
+    ]);
 }
 
 #[test]

@@ -652,6 +652,10 @@ fn exam_browser_a_candidate_answers_reloads_moves_to_another_computer_and_hands_
         assert_eq!((&after["items"], &after["answers"]), (&json!([]), &json!({})));
         assert_eq!(after["answered"], json!(answered));
         harvest(c2, &mut seen).await;
+        // Leaving the computer: 退出登录 ends this browser's login, back to the login form.
+        click(c2, "#exam-logout").await;
+        until(c2, "document.getElementById('exam-login')").await;
+        assert_eq!(page_api(c2, "GET", "/api/exam", None).await.0, 401, "logged out");
 
         let other = paper(ws, room_row(&server, &inv, "E002")["paper"].as_str().unwrap());
         assert_ne!(other["id"], mine["id"], "the forms are dealt in turn");

@@ -8,23 +8,11 @@
 (function () {
   'use strict';
   var C = window.Certify;
+  var byId = C.byId, el = C.el, clear = C.clear;
   var POLL_MS = 3000;
   var last = {};
   var updatedAt = '';
   var busy = false;
-
-  function byId(id) { return document.getElementById(id); }
-
-  function el(tag, className, text) {
-    var e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
 
   function num(v) {
     if (v === null || v === undefined) return '—';

@@ -250,7 +250,33 @@
     });
   }
 
+  /* Small DOM and text helpers every page's script uses. */
+  function byId(id) { return document.getElementById(id); }
+  function trim(text) { return text.replace(/^\s+|\s+$/g, ''); }
+
+  function el(tag, className, text) {
+    var e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  /* Seconds as mm:ss. */
+  function mmss(seconds) {
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    return (m < 10 ? '0' : '') + m + ':' + (s < 10 ? '0' : '') + s;
+  }
+
   window.Certify = {
+    byId: byId,
+    trim: trim,
+    el: el,
+    clear: clear,
+    mmss: mmss,
     session: session,
     examiner: examiner,
     api: api,

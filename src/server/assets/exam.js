@@ -16,6 +16,7 @@
 (function () {
   'use strict';
   var C = window.Certify;
+  var byId = C.byId, trim = C.trim, el = C.el, clear = C.clear, mmss = C.mmss;
   if (!C) return;
 
   var WAIT_POLL_MS = 3000;
@@ -23,21 +24,6 @@
   var OVER_POLL_MS = 2000;
   var RETRY_MS = 2000;
   var LETTERS = 'ABCDEF';
-
-  function byId(id) { return document.getElementById(id); }
-
-  function trim(text) { return text.replace(/^\s+|\s+$/g, ''); }
-
-  function el(tag, className, text) {
-    var e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
 
   /* Whether the identity was confirmed in this tab: a reload goes on with the exam, a new
      login (or another computer) checks the identity again. */
@@ -257,11 +243,6 @@
     return deadline === null ? null : Math.max(0, Math.ceil((deadline - now()) / 1000));
   }
 
-  function mmss(seconds) {
-    var m = Math.floor(seconds / 60), s = seconds % 60;
-    return (m < 10 ? '0' : '') + m + ':' + (s < 10 ? '0' : '') + s;
-  }
-
   function clock() {
     var left = remaining();
     if (left === null || (phase !== 'answering' && phase !== 'over')) return;
@@ -374,6 +355,23 @@
     clock();
   }
 
+  /* After handing in: ends this browser's login (the code stays used), back to the login form. */
+  function logout() {
+    C.api('POST', '/api/logout', {}, 15000).then(function (answer) {
+      if (answer.status === 200 || answer.status === 401) {
+        window.location.href = '/exam';
+        return;
+      }
+      var error = byId('exam-logout-error');
+      error.textContent = C.errorText(answer, '退出没有成功（' + answer.status + '）');
+      error.hidden = false;
+    }, function () {
+      var error = byId('exam-logout-error');
+      error.textContent = '连不上考场服务，请稍后再点「退出登录」';
+      error.hidden = false;
+    });
+  }
+
   function byWhom(by) {
     switch (by) {
       case 'candidate': return '您已交卷。';
@@ -398,6 +396,7 @@
     clear(byId('exam-grid'));
     byId('exam-dialog').hidden = true;
     byId('exam-warning').hidden = true;
+    byId('exam-logout').onclick = logout;
     byId('exam-done-by').textContent = byWhom(body.submitted_by);
     byId('exam-done-answered').textContent = String(body.answered);
     byId('exam-done-total').textContent = String(body.total);

@@ -9,6 +9,7 @@
 (function () {
   'use strict';
   var C = window.Certify;
+  var byId = C.byId, el = C.el, clear = C.clear, trim = C.trim, mmss = C.mmss;
   var POLL_MS = 3000;
   /* An answering candidate's computer silent this long is flagged. */
   var SILENT_S = 60;
@@ -42,26 +43,6 @@
       warning: '考生的试卷立即交卷并按已保存的答案评分，考生不能再作答。'
     }
   };
-
-  function byId(id) { return document.getElementById(id); }
-
-  function el(tag, className, text) {
-    var e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
-
-  function trim(text) { return text.replace(/^\s+|\s+$/g, ''); }
-
-  function mmss(seconds) {
-    var m = Math.floor(seconds / 60), s = seconds % 60;
-    return (m < 10 ? '0' : '') + m + ':' + (s < 10 ? '0' : '') + s;
-  }
 
   function secondsOfDay(hms) {
     var m = /^(\d\d):(\d\d):(\d\d)$/.exec(hms || '');

@@ -32,7 +32,7 @@
   var dialogReturn = null;
   var i;
 
-  function byId(id) { return document.getElementById(id); }
+  var byId = C.byId;
 
   for (i = 0; i < n + 2; i++) pages.push(byId('page-' + i));
   for (i = 0; i < n; i++) {
