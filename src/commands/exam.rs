@@ -329,6 +329,21 @@ pub fn finish_with(
     Ok(true)
 }
 
+/// Ends the running sitting of a candidate who may no longer sit (see [`refusal`]):
+/// as misconduct when that is recorded, else as handed in for them; no sheet is stored.
+/// `true` when a sitting was ended.
+pub fn end_refused(tx: &Tx<'_>, session: &str, c: &CandidateRow, now: i64) -> Result<bool, Error> {
+    if refusal(tx, session, c)?.is_none() || tx.sitting(session, &c.exam_no)?.is_none_or(|s| s.finished.is_some()) {
+        return Ok(false);
+    }
+    let misconduct = tx
+        .candidate_marks(session, &c.exam_no)?
+        .iter()
+        .any(|m| m.part == Part::Theory.code() && m.status == "misconduct");
+    let by = if misconduct { FinishedBy::Misconduct } else { FinishedBy::Invigilator };
+    finish(tx, session, &c.exam_no, by, now)
+}
+
 /// Gives the time since the server was last known to run back to every running sitting,
 /// and notes that it runs now: when the server starts. Returns (seconds, sittings).
 pub fn give_back_stopped_time(tx: &Tx<'_>, session: &str, now: i64) -> Result<(i64, usize), Error> {

@@ -311,9 +311,18 @@ pub async fn logout(
             let token_hash = token(&headers).map(|t| access::token_hash(&t)).ok_or(e)?;
             state
                 .db(move |db| {
+                    let now = clock::unix_seconds();
+                    let who = db.live_login(&token_hash, now)?.map(|l| format!("考生 {}", l.exam_no));
                     let tx = db.transaction()?;
-                    tx.end_exam_login(&token_hash, clock::unix_seconds())?;
-                    tx.log_web(&log_entry(&log_state, &clock::now_text(), None, &address, "exam-logout", ""))?;
+                    tx.end_exam_login(&token_hash, now)?;
+                    tx.log_web(&log_entry(
+                        &log_state,
+                        &clock::now_text(),
+                        who.as_deref(),
+                        &address,
+                        "exam-logout",
+                        "",
+                    ))?;
                     tx.commit()?;
                     Ok(())
                 })

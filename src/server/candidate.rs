@@ -201,10 +201,23 @@ pub async fn exam(State(state): State<AppState>, candidate: Candidate, uri: Uri)
             let Some(paper_id) = paper_id else {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
-                    format!("考生 {} 还没有分配试卷，请联系监考员", c.exam_no),
+                    format!("考生 {} 还没有分配试卷，请联系考务人员", c.exam_no),
                 ));
             };
             let paper = cached.exam_paper(db, &paper_id)?;
+            // Withdrawn, marked absent or misconduct recorded at the terminal while sitting:
+            // the exam ends here, so the page stops and says so instead of resending.
+            if sitting.as_ref().is_some_and(|s| s.finished.is_none())
+                && exam_ops::refusal(db, &session.id, &c)?.is_some()
+            {
+                let tx = db.transaction()?;
+                if exam_ops::end_refused(&tx, &session.id, &c, now)? {
+                    let detail = format!("{} 已退考、缺考或违纪（在终端登记），考试结束", c.exam_no);
+                    tx.log_web(&log_entry(&cached, &clock::now_text(), None, "-", "exam-ended", &detail))?;
+                }
+                tx.commit()?;
+                sitting = db.sitting(&session.id, &c.exam_no)?;
+            }
             if let Some(s) =
                 sitting.filter(|s| s.finished.is_none() && s.last_contact.is_none_or(|t| now - t >= CONTACT_EVERY))
             {

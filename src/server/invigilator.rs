@@ -223,10 +223,11 @@ pub async fn misconduct(
                 &format!("监考员 {by}"),
                 &clock::now_text(),
             )?;
+            // The candidate's browser stays logged in, so its page shows why the exam ended;
+            // the code logs in no more (misconduct refuses a login).
             if tx.sitting(&session.id, &c.exam_no)?.is_some() {
                 exam_ops::finish(tx, &session.id, &c.exam_no, FinishedBy::Misconduct, now)?;
             }
-            tx.end_exam_logins(&session.id, &c.exam_no, now)?;
             Ok(((), format!("{} 记录违纪并结束考试（{why}）", c.exam_no)))
         },
     )

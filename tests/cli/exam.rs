@@ -384,11 +384,10 @@ fn no_shows_misconduct_and_withdrawals_leave_no_sheet_and_no_more_answers() {
         &json!({ "exam_no": "E001", "reason": "携带资料" }),
     );
     assert_eq!(caught.status, 200, "{}", caught.body);
-    assert_eq!(
-        server.put("/api/exam/answers/2", Some(&first), &json!({ "answer": "对", "seq": 2 })).status,
-        401,
-        "the login ended"
-    );
+    assert_eq!(server.put("/api/exam/answers/2", Some(&first), &json!({ "answer": "对", "seq": 2 })).status, 409);
+    let ended = server.get("/api/exam", Some(&first)).json();
+    let by = (ended["state"].as_str(), ended["submitted_by"].as_str());
+    assert_eq!(by, (Some("submitted"), Some("misconduct")), "the page learns why");
     let again =
         server.post("/api/login", None, &json!({ "role": "candidate", "exam_no": "E001", "code": codes["E001"] }));
     assert_eq!(again.status, 403, "{}", again.body);
@@ -402,6 +401,8 @@ fn no_shows_misconduct_and_withdrawals_leave_no_sheet_and_no_more_answers() {
     let refused = server.put("/api/exam/answers/2", Some(&second), &json!({ "answer": "对", "seq": 2 }));
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(refused.error().contains("退考"));
+    let ended = server.get("/api/exam", Some(&second)).json();
+    assert_eq!(ended["state"], "submitted", "the exam ends on the page's next read, not in a loop of resends");
     assert_eq!(server.post("/api/exam/submit", Some(&second), &json!({})).status, 200);
     assert_eq!(count(&ws, "SELECT COUNT(*) FROM sheets WHERE exam_no = 'E002'"), 0);
 }
