@@ -18,23 +18,21 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail, ensure};
-use common::{Targets, certify, fictional_id, json_array, json_str, parse_json, rubric, temp_dir, utf8, write};
+use anyhow::{Result, bail, ensure};
+use common::{
+    Connection, Server, Targets, certify, fictional_id, json_array, json_str, parse_json, percentiles_ms, rubric,
+    temp_dir, utf8, write,
+};
 use serde_json::json;
 
 const SESSION: &str = "S";
 /// Examiners per candidate-task, as the plan's `examiners_min`.
 const PANEL: usize = 3;
 const STEPS: [(&str, f64); 5] = [("1.1", 20.0), ("2.1", 30.0), ("2.2", 30.0), ("3.1", 10.0), ("4.1", 10.0)];
-/// How long one request may take before the bench gives up on it.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn main() -> Result<()> {
     let env = |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
@@ -63,7 +61,7 @@ fn main() -> Result<()> {
         setup.elapsed().as_secs_f64()
     );
 
-    let mut server = Server::start(&db)?;
+    let mut server = Server::start(&db, SESSION)?;
     let barrier = Arc::new(Barrier::new(examiners + 1));
     let pairs = Arc::new(pairs);
     let clients: Vec<_> = codes
@@ -107,15 +105,7 @@ fn main() -> Result<()> {
             r.get(0)
         })?;
 
-    latencies.sort();
-    let percentile = |p: f64| -> f64 {
-        if latencies.is_empty() {
-            return f64::NAN;
-        }
-        let rank = ((p * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len());
-        latencies[rank - 1].as_secs_f64() * 1000.0
-    };
-    let (p50, p99, max) = (percentile(0.50), percentile(0.99), percentile(1.0));
+    let (p50, p99, max) = percentiles_ms(&mut latencies);
     let throughput = confirmed as f64 / wall.as_secs_f64();
     println!("{examiners} examiners × {per_examiner} grades = {grades} submissions at once, one server (127.0.0.1)");
     println!("{:<52} {:>9.1} ms", "grade submission latency p50", p50);
@@ -265,131 +255,4 @@ fn client(
         }
     }
     outcome
-}
-
-/// The running server, stopped (SIGTERM, then SIGKILL) when dropped.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Server {
-    fn start(db: &Path) -> Result<Server> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_certify"))
-            .arg("--db")
-            .arg(db)
-            .args(["serve", "--session", SESSION, "--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            // One line per request: 3,000 lines nobody reads here.
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting certify serve")?;
-        let stdout = child.stdout.take().context("serve's stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let first = lines.next().context("serve printed nothing")??;
-        // Keep draining so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        let start = first.find("http://").with_context(|| format!("no address in {first:?}"))? + "http://".len();
-        let address: String =
-            first[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
-        Ok(Server { child, address })
-    }
-
-    /// SIGTERM and the exit code, waiting at most 60 s.
-    fn stop(&mut self) -> Result<i32> {
-        let sent = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status()?;
-        ensure!(sent.success(), "kill -TERM failed");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait()? {
-                return Ok(status.code().unwrap_or(-1));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        bail!("certify serve did not stop within 60 s of SIGTERM")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Response {
-    status: u16,
-    cookie: Option<String>,
-    body: String,
-}
-
-/// One keep-alive HTTP/1.1 connection, reopened when the server closed it.
-struct Connection {
-    address: String,
-    stream: Option<BufReader<TcpStream>>,
-}
-
-impl Connection {
-    fn new(address: &str) -> Connection {
-        Connection { address: address.to_owned(), stream: None }
-    }
-
-    fn post(&mut self, path: &str, cookie: Option<&str>, body: &str) -> Result<Response> {
-        let mut request = format!(
-            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-            self.address,
-            body.len()
-        );
-        if let Some(cookie) = cookie {
-            request.push_str(&format!("Cookie: {cookie}\r\n"));
-        }
-        request.push_str("\r\n");
-        request.push_str(body);
-        if self.stream.is_none() {
-            let stream = TcpStream::connect(&self.address).context("connecting")?;
-            stream.set_read_timeout(Some(REQUEST_TIMEOUT))?;
-            stream.set_nodelay(true)?;
-            self.stream = Some(BufReader::new(stream));
-        }
-        let result = self.exchange(&request);
-        if result.as_ref().map_or(true, |(_, keep)| !keep) {
-            self.stream = None;
-        }
-        result.map(|(response, _)| response)
-    }
-
-    /// Sends `request` and reads the answer; also whether the connection stays open.
-    fn exchange(&mut self, request: &str) -> Result<(Response, bool)> {
-        let stream = self.stream.as_mut().context("not connected")?;
-        stream.get_mut().write_all(request.as_bytes()).context("sending")?;
-        let mut status_line = String::new();
-        stream.read_line(&mut status_line).context("reading the status line")?;
-        let status: u16 = status_line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .with_context(|| format!("no status in {status_line:?}"))?;
-        let (mut length, mut cookie, mut keep) = (0usize, None, true);
-        loop {
-            let mut line = String::new();
-            stream.read_line(&mut line).context("reading a header")?;
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            let Some((name, value)) = line.split_once(':') else { continue };
-            let value = value.trim();
-            match name.to_ascii_lowercase().as_str() {
-                "content-length" => length = value.parse().context("content-length")?,
-                "set-cookie" => cookie = value.split(';').next().map(str::to_owned),
-                "connection" if value.eq_ignore_ascii_case("close") => keep = false,
-                "transfer-encoding" => bail!("chunked answers are not expected from the JSON API"),
-                _ => {}
-            }
-        }
-        let mut body = vec![0; length];
-        stream.read_exact(&mut body).context("reading the body")?;
-        Ok((Response { status, cookie, body: String::from_utf8_lossy(&body).into_owned() }, keep))
-    }
 }

@@ -1,12 +1,16 @@
-//! Helpers shared by the benchmarks that drive the release binary. They fail with
-//! `anyhow` errors that say what was being done, for the benches to pass on with `?`.
+//! Helpers shared by the benchmarks that drive the release binary: running it, a
+//! `certify serve` process and a keep-alive HTTP/1.1 client for it, latency figures and
+//! targets. They fail with `anyhow` errors that say what was being done, for the benches
+//! to pass on with `?`.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 
 /// A fictional ID number with a valid check character (area 990101 belongs to no
 /// region), distinct for every `n` below 6,720,000.
@@ -98,6 +102,26 @@ pub fn json_array<'a>(value: &'a serde_json::Value, what: &str) -> Result<&'a [s
 pub fn median(mut runs: Vec<Duration>) -> Duration {
     runs.sort();
     runs[runs.len() / 2]
+}
+
+/// p50, p99 and max of `latencies` in milliseconds (nearest rank; NaN when empty).
+pub fn percentiles_ms(latencies: &mut [Duration]) -> (f64, f64, f64) {
+    latencies.sort();
+    let at = |p: f64| -> f64 {
+        if latencies.is_empty() {
+            return f64::NAN;
+        }
+        let rank = ((p * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len());
+        latencies[rank - 1].as_secs_f64() * 1000.0
+    };
+    (at(0.50), at(0.99), at(1.0))
+}
+
+/// One report line: `name`, then p50 / p99 / max in ms and how many were measured.
+pub fn latency_line(name: &str, latencies: &mut [Duration]) -> (f64, f64, f64) {
+    let (p50, p99, max) = percentiles_ms(latencies);
+    println!("{name:<40} p50 {p50:>7.1} ms  p99 {p99:>7.1} ms  max {max:>7.1} ms  (n = {})", latencies.len());
+    (p50, p99, max)
 }
 
 /// The targets a benchmark checks, remembering the missed ones so that `main` can end
@@ -196,3 +220,255 @@ pub fn rubric(id: &str, category: &str) -> String {
     text.push_str("\n[[veto]]\nid = \"V1\"\ntext = \"危及安全\"\n");
     text
 }
+
+/// A running `certify serve`, killed (SIGKILL) when dropped.
+pub struct Server {
+    child: Child,
+    /// `127.0.0.1:PORT`, as the server printed it.
+    pub address: String,
+}
+
+impl Server {
+    /// Starts `certify serve --session session` on a free port of 127.0.0.1.
+    pub fn start(db: &Path, session: &str) -> Result<Server> {
+        Server::start_on(db, session, "127.0.0.1:0", None)
+    }
+
+    /// Starts it on `listen` (a restart takes the port its predecessor had) and returns
+    /// once it printed its address, i.e. listens. Its request log (stderr, one line per
+    /// request with the time the server took) is appended to `log`, or dropped.
+    pub fn start_on(db: &Path, session: &str, listen: &str, log: Option<&Path>) -> Result<Server> {
+        let stderr = match log {
+            Some(path) => Stdio::from(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .with_context(|| format!("opening {}", path.display()))?,
+            ),
+            None => Stdio::null(),
+        };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_certify"))
+            .arg("--db")
+            .arg(db)
+            .args(["serve", "--session", session, "--listen", listen])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .context("starting certify serve")?;
+        let stdout = child.stdout.take().context("serve's stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().context("serve printed nothing")??;
+        // Keep draining so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let start = first.find("http://").with_context(|| format!("no address in {first:?}"))? + "http://".len();
+        let address: String =
+            first[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
+        Ok(Server { child, address })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// User + system CPU seconds the server process has used so far (/proc/PID/stat).
+    pub fn cpu_seconds(&self) -> Result<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).context("reading /proc/PID/stat")?;
+        // The command name, in parentheses, may hold spaces: count fields after it.
+        let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).context("no ) in /proc/PID/stat")?;
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        // Fields 14 and 15 of stat(5) (utime, stime) are the 12th and 13th after the name.
+        let ticks: u64 = fields
+            .get(11..13)
+            .context("short /proc/PID/stat")?
+            .iter()
+            .map(|f| f.parse::<u64>())
+            .sum::<Result<_, _>>()?;
+        Ok(ticks as f64 / clock_ticks_per_second())
+    }
+
+    /// SIGTERM and the exit code, waiting at most 60 s.
+    pub fn stop(&mut self) -> Result<i32> {
+        self.signal("TERM")?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status.code().unwrap_or(-1));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        bail!("certify serve did not stop within 60 s of SIGTERM")
+    }
+
+    /// `kill -9`: the process ends at once, whatever it was doing; returns once it has.
+    pub fn kill_9(&mut self) -> Result<()> {
+        self.signal("KILL")?;
+        self.child.wait().context("waiting for the killed server")?;
+        Ok(())
+    }
+
+    fn signal(&self, name: &str) -> Result<()> {
+        let sent = Command::new("kill").arg(format!("-{name}")).arg(self.pid().to_string()).status()?;
+        ensure!(sent.success(), "kill -{name} failed");
+        Ok(())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The kernel's clock ticks per second, in which /proc reports CPU time.
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+pub struct Response {
+    pub status: u16,
+    pub cookie: Option<String>,
+    pub body: String,
+}
+
+impl Response {
+    /// The body as JSON; `what` names the request in the error.
+    pub fn json(&self, what: &str) -> Result<serde_json::Value> {
+        serde_json::from_str(&self.body).with_context(|| format!("{what}: not JSON: {}", self.body))
+    }
+}
+
+/// How long one request may take before the bench gives up on it.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// One keep-alive HTTP/1.1 connection, as a browser keeps one to the server, reopened
+/// when the server closed it.
+pub struct Connection {
+    address: String,
+    stream: Option<BufReader<TcpStream>>,
+}
+
+impl Connection {
+    pub fn new(address: &str) -> Connection {
+        Connection { address: address.to_owned(), stream: None }
+    }
+
+    pub fn get(&mut self, path: &str, cookie: Option<&str>) -> Result<Response> {
+        self.request("GET", path, cookie, None)
+    }
+
+    /// A POST as the pages' scripts send it: JSON.
+    pub fn post(&mut self, path: &str, cookie: Option<&str>, body: &str) -> Result<Response> {
+        self.request("POST", path, cookie, Some(body))
+    }
+
+    pub fn put(&mut self, path: &str, cookie: Option<&str>, body: &str) -> Result<Response> {
+        self.request("PUT", path, cookie, Some(body))
+    }
+
+    fn request(&mut self, method: &str, path: &str, cookie: Option<&str>, body: Option<&str>) -> Result<Response> {
+        let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.address);
+        if let Some(body) = body {
+            request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+        }
+        if let Some(cookie) = cookie {
+            request.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(body.unwrap_or_default());
+        let reused = self.stream.is_some();
+        let mut result = self.send(&request);
+        // The server closes a keep-alive connection that was idle for a while; like a
+        // browser, send once more on a new one when a reused connection ended before any
+        // answer came (the request was not taken: hyper closes only idle connections).
+        if reused && matches!(&result, Err(e) if e.downcast_ref::<Unanswered>().is_some()) {
+            result = self.send(&request);
+        }
+        result
+    }
+
+    /// Sends `request` (connecting first when needed) and reads the answer; forgets the
+    /// connection when it failed or the server closes it.
+    fn send(&mut self, request: &str) -> Result<Response> {
+        if self.stream.is_none() {
+            let stream = TcpStream::connect(&self.address).context("connecting")?;
+            stream.set_read_timeout(Some(REQUEST_TIMEOUT))?;
+            stream.set_write_timeout(Some(REQUEST_TIMEOUT))?;
+            stream.set_nodelay(true)?;
+            self.stream = Some(BufReader::new(stream));
+        }
+        let result = self.exchange(request);
+        if result.as_ref().map_or(true, |(_, keep)| !keep) {
+            self.stream = None;
+        }
+        result.map(|(response, _)| response)
+    }
+
+    /// Sends `request` and reads the answer; also whether the connection stays open.
+    fn exchange(&mut self, request: &str) -> Result<(Response, bool)> {
+        let stream = self.stream.as_mut().context("not connected")?;
+        // A closed connection shows as a failed write, an end of file or a reset before
+        // the status line; a timeout is no such thing and is reported as it is.
+        let closed = |e: &std::io::Error| {
+            use std::io::ErrorKind::*;
+            matches!(e.kind(), BrokenPipe | ConnectionReset | ConnectionAborted | UnexpectedEof)
+        };
+        match stream.get_mut().write_all(request.as_bytes()) {
+            Err(e) if closed(&e) => return Err(Unanswered.into()),
+            written => written.context("sending")?,
+        }
+        let mut status_line = String::new();
+        match stream.read_line(&mut status_line) {
+            Ok(0) => return Err(Unanswered.into()),
+            Err(e) if closed(&e) => return Err(Unanswered.into()),
+            read => read.context("reading the status line")?,
+        };
+        let status: u16 = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .with_context(|| format!("no status in {status_line:?}"))?;
+        let (mut length, mut cookie, mut keep) = (0usize, None, true);
+        loop {
+            let mut line = String::new();
+            stream.read_line(&mut line).context("reading a header")?;
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let Some((name, value)) = line.split_once(':') else { continue };
+            let value = value.trim();
+            match name.to_ascii_lowercase().as_str() {
+                "content-length" => length = value.parse().context("content-length")?,
+                "set-cookie" => cookie = value.split(';').next().map(str::to_owned),
+                "connection" if value.eq_ignore_ascii_case("close") => keep = false,
+                "transfer-encoding" => bail!("chunked answers are not expected from the JSON API"),
+                _ => {}
+            }
+        }
+        let mut body = vec![0; length];
+        stream.read_exact(&mut body).context("reading the body")?;
+        Ok((Response { status, cookie, body: String::from_utf8_lossy(&body).into_owned() }, keep))
+    }
+}
+
+/// The connection ended before any answer to the request came back: the server closed
+/// it, or is gone.
+#[derive(Debug)]
+pub struct Unanswered;
+
+impl std::fmt::Display for Unanswered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the connection ended before an answer came")
+    }
+}
+
+impl std::error::Error for Unanswered {}

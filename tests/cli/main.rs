@@ -15,6 +15,7 @@ mod certificates;
 mod documents;
 mod exam;
 mod exam_browser;
+mod exam_crash;
 mod exam_redteam;
 mod lint;
 mod messages;

@@ -22,7 +22,7 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// One HTTP/1.1 exchange that reports failures instead of panicking (the server may be
 /// killed under it): the status and body, or the I/O error.
-fn try_request(address: &str, head: &str, body: &str) -> std::io::Result<(u16, String)> {
+pub fn try_request(address: &str, head: &str, body: &str) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect(address)?;
     stream.set_read_timeout(Some(TIMEOUT))?;
     stream.set_write_timeout(Some(TIMEOUT))?;
