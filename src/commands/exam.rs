@@ -275,18 +275,41 @@ pub fn running_sitting(db: &impl Read, session: &str, exam_no: &str, now: i64) -
 /// (nothing written). A sheet stored earlier for the candidate (an imported paper sheet) is
 /// replaced and kept in the history, as `score theory --replace` does.
 pub fn finish(tx: &Tx<'_>, session: &str, exam_no: &str, by: FinishedBy, now: i64) -> Result<bool, Error> {
-    finish_with(tx, session, exam_no, by, now, &mut HashMap::new())
+    finish_with(tx, session, exam_no, by, now, &mut KeyCache::default())
 }
 
-/// [`finish`] with the keys of the papers already read in this transaction, so handing in
-/// a whole room at time-out reads each paper once.
+/// Keys of papers already read, each with the [`ExamRead::key_version`] it was read at:
+/// handing in 300 papers in the same second must not read the paper 300 times inside the
+/// one write lock, and a `paper fix-key` meanwhile is still honoured.
+#[derive(Default)]
+pub struct KeyCache {
+    keys: HashMap<String, (i64, std::sync::Arc<Key>)>,
+}
+
+impl KeyCache {
+    /// The key of `paper` as it stands in `db` now.
+    pub fn get(&mut self, db: &impl Read, paper: &str) -> Result<std::sync::Arc<Key>, Error> {
+        let version = db.key_version(paper)?;
+        if let Some((read_at, key)) = self.keys.get(paper)
+            && *read_at == version
+        {
+            return Ok(key.clone());
+        }
+        let view = db.paper(paper)?.ok_or_else(|| Error::user(format!("试卷 {paper} 不存在")))?;
+        let key = std::sync::Arc::new(Key::of(&view));
+        self.keys.insert(paper.to_owned(), (version, key.clone()));
+        Ok(key)
+    }
+}
+
+/// [`finish`] with keys read before (see [`KeyCache`]).
 pub fn finish_with(
     tx: &Tx<'_>,
     session: &str,
     exam_no: &str,
     by: FinishedBy,
     now: i64,
-    keys: &mut HashMap<String, Key>,
+    keys: &mut KeyCache,
 ) -> Result<bool, Error> {
     let Some(sitting) = tx.sitting(session, exam_no)? else {
         return Err(Error::user(format!("考生 {exam_no} 还没有开始考试（考场未开考），没有可以提交的试卷")));
@@ -301,12 +324,7 @@ pub fn finish_with(
     if !tx.ever_logged_in(session, exam_no)? || refusal(tx, session, &c)?.is_some() {
         return Ok(true);
     }
-    if !keys.contains_key(&sitting.paper_id) {
-        let view =
-            tx.paper(&sitting.paper_id)?.ok_or_else(|| Error::user(format!("试卷 {} 不存在", sitting.paper_id)))?;
-        keys.insert(sitting.paper_id.clone(), Key::of(&view));
-    }
-    let key = &keys[&sitting.paper_id];
+    let key = keys.get(tx, &sitting.paper_id)?;
     let answers = tx.answers(session, exam_no)?;
     let responses = exam::responses(&key.questions, &answers);
     let (mut responses_text, mut scores_text) = (String::new(), String::new());

@@ -16,6 +16,9 @@ use crate::cli::ServeArgs;
 use crate::error::Error;
 use crate::server::{self, AppState};
 
+/// Connections the system queues for the server before it accepts them.
+const LISTEN_BACKLOG: i32 = 1024;
+
 pub fn run(context: &Context, args: &ServeArgs) -> Result<(), Error> {
     let listen: SocketAddr = args.listen.trim().parse().map_err(|_| {
         Error::user(format!(
@@ -34,6 +37,9 @@ pub fn run(context: &Context, args: &ServeArgs) -> Result<(), Error> {
             return Err(bind_error(listen, &e));
         }
     };
+    // 300 candidates' browsers connect in the same second when a room logs in; the default
+    // queue of 128 pending connections would make the rest wait for their retry (a second).
+    socket2::SockRef::from(&listener).listen(LISTEN_BACKLOG)?;
     let taken = server::take_lock(&mut db, &session.id, &listener.local_addr()?.to_string())?;
     drop(db);
     let bound = listener.local_addr()?;

@@ -185,6 +185,15 @@ pub trait ExamRead: Read + Sized {
             .is_some())
     }
 
+    /// How many times the key of `paper` was corrected (`paper fix-key`): a key read
+    /// earlier still holds while this number is the same.
+    fn key_version(&self, paper: &str) -> Result<i64, Error> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT COUNT(*) FROM key_changes WHERE paper_id = ?1")?
+            .query_row([paper], |r| r.get(0))?)
+    }
+
     /// When the session's server was last known to run.
     fn exam_clock(&self, session: &str) -> Result<Option<i64>, Error> {
         Ok(self

@@ -155,7 +155,7 @@ pub trait OperationsRead: Read + Sized {
 
     /// One candidate's marks (theory before practical).
     fn candidate_marks(&self, session: &str, exam_no: &str) -> Result<Vec<MarkRow>, Error> {
-        let mut statement = self.conn().prepare(
+        let mut statement = self.conn().prepare_cached(
             "SELECT part, status, reason, marked_by, marked_at FROM marks WHERE session_id = ?1 AND exam_no = ?2 \
              ORDER BY part DESC",
         )?;
@@ -167,7 +167,7 @@ pub trait OperationsRead: Read + Sized {
 
     /// The parts carried into a (retake) session for one candidate.
     fn candidate_carried_parts(&self, session: &str, exam_no: &str) -> Result<Vec<CarriedPart>, Error> {
-        let mut statement = self.conn().prepare(
+        let mut statement = self.conn().prepare_cached(
             "SELECT part, score, from_session, from_exam_no, sat_on FROM carried_parts \
              WHERE session_id = ?1 AND exam_no = ?2",
         )?;

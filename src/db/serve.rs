@@ -232,10 +232,11 @@ impl Tx<'_> {
 
     /// Appends a line to the server's log.
     pub fn log_web(&self, entry: &WebLogEntry<'_>) -> Result<(), Error> {
-        self.tx.execute(
-            "INSERT INTO web_log (session_id, at, who, address, action, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![entry.session_id, entry.at, entry.who, entry.address, entry.action, entry.detail],
-        )?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO web_log (session_id, at, who, address, action, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![entry.session_id, entry.at, entry.who, entry.address, entry.action, entry.detail])?;
         Ok(())
     }
 

@@ -183,7 +183,7 @@ fn candidate_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CandidateRow> {
 pub trait SessionRead: Read + Sized {
     fn session(&self, id: &str) -> Result<Option<SessionRow>, Error> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.id = ?1");
-        Ok(self.conn().query_row(&sql, [id], session_row).optional()?)
+        Ok(self.conn().prepare_cached(&sql)?.query_row([id], session_row).optional()?)
     }
 
     fn sessions(&self) -> Result<Vec<SessionRow>, Error> {
@@ -206,11 +206,10 @@ pub trait SessionRead: Read + Sized {
     fn candidate(&self, session: &str, exam_no: &str) -> Result<Option<CandidateRow>, Error> {
         Ok(self
             .conn()
-            .query_row(
-                &format!("SELECT {CANDIDATE_COLUMNS} FROM candidates WHERE session_id = ?1 AND exam_no = ?2"),
-                params![session, exam_no],
-                candidate_row,
-            )
+            .prepare_cached(&format!(
+                "SELECT {CANDIDATE_COLUMNS} FROM candidates WHERE session_id = ?1 AND exam_no = ?2"
+            ))?
+            .query_row(params![session, exam_no], candidate_row)
             .optional()?)
     }
 

@@ -8,7 +8,11 @@ use crate::error::Error;
 
 pub trait SettingsRead: Read {
     fn setting(&self, key: &str) -> Result<Option<String>, Error> {
-        Ok(self.conn().query_row("SELECT value FROM settings WHERE key = ?", [key], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT value FROM settings WHERE key = ?")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
     }
 
     fn settings(&self) -> Result<Vec<(String, String)>, Error> {

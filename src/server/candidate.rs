@@ -303,9 +303,22 @@ pub async fn submit(
     let (answered, total) = state
         .db(move |db| {
             let session = logged.session_id().to_owned();
+            // The key is read before the write lock is taken (a whole room hands in within
+            // the same second); inside, only its version is checked.
+            let paper = db.sitting(&session, &candidate.exam_no)?.map(|s| s.paper_id);
+            if let Some(paper) = &paper {
+                logged.keys().get(db, paper)?;
+            }
             let tx = db.transaction()?;
-            let first =
-                exam_ops::finish(&tx, &session, &candidate.exam_no, FinishedBy::Candidate, clock::unix_seconds())?;
+            let now = clock::unix_seconds();
+            let first = exam_ops::finish_with(
+                &tx,
+                &session,
+                &candidate.exam_no,
+                FinishedBy::Candidate,
+                now,
+                &mut logged.keys(),
+            )?;
             let sitting = tx.sitting(&session, &candidate.exam_no)?.expect("finish found it");
             let total = logged.exam_paper(&tx, &sitting.paper_id)?.items.len();
             if first {

@@ -85,6 +85,8 @@ struct Inner {
     /// candidates fetch theirs in the same minute (papers never change but for keys,
     /// which this does not hold).
     papers: Mutex<HashMap<String, Arc<ExamPaper>>>,
+    /// The papers' keys for handing in (see [`exam_ops::KeyCache`]).
+    keys: Mutex<exam_ops::KeyCache>,
     /// Whether a paper was handed in since the audit file was last written.
     audit_due: AtomicBool,
     /// When every room not yet opened opens by itself (`serve --exam-start`), Unix seconds.
@@ -100,7 +102,9 @@ impl AppState {
         let (limit, hosts) = (Mutex::new(LoginLimit::default()), host::KnownHosts::of_this_computer());
         let (papers, audit_due) = (Mutex::default(), AtomicBool::new(true));
         let code_checks = tokio::sync::Mutex::new(());
-        let inner = Inner { db_path, pool, session_id, limit, hosts, papers, audit_due, exam_start: None, code_checks };
+        let keys = Mutex::default();
+        let inner =
+            Inner { db_path, pool, session_id, limit, hosts, papers, keys, audit_due, exam_start: None, code_checks };
         AppState { inner: Arc::new(inner) }
     }
 
@@ -119,6 +123,11 @@ impl AppState {
         let paper = Arc::new(ExamPaper::load(db, id)?);
         self.inner.papers.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_owned(), paper.clone());
         Ok(paper)
+    }
+
+    /// The keys read so far, for handing papers in.
+    pub fn keys(&self) -> std::sync::MutexGuard<'_, exam_ops::KeyCache> {
+        self.inner.keys.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Notes that a paper was handed in: the audit file is rewritten within a second.
@@ -431,7 +440,7 @@ async fn exam_ticker(state: AppState) {
                 if !expired.is_empty() {
                     let tx = db.transaction()?;
                     let at = clock::now_text();
-                    let mut keys = HashMap::new();
+                    let mut keys = ticked.inner.keys.lock().unwrap_or_else(|p| p.into_inner());
                     for exam_no in &expired {
                         let by = crate::exam::FinishedBy::Timeout;
                         if exam_ops::finish_with(&tx, &session, exam_no, by, now, &mut keys)? {
