@@ -20,7 +20,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::db::PaperView;
-use crate::import::write_number;
 use crate::scoring::{self, Question, Response};
 use crate::vocabulary::Kind;
 
@@ -192,13 +191,6 @@ pub fn clock_text(seconds: i64) -> String {
     let seconds = seconds.max(0);
     let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
     if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
-}
-
-/// Points written as the responses file writes them.
-pub fn points_text(points: f64) -> String {
-    let mut out = String::new();
-    write_number(&mut out, points);
-    out
 }
 
 #[cfg(test)]

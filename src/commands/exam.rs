@@ -236,18 +236,19 @@ pub struct Saved {
 }
 
 /// Saves `answer` (canonical, from [`exam::canonical_answer`]) to question `position` of
-/// `exam_no`'s sitting, with the candidate's sequence number `seq`, at `now`. Refused
-/// once the paper is handed in or its time is up, and before the room opens.
+/// `sitting`, with the candidate's sequence number `seq`, at `now`. The caller read the
+/// sitting with [`running_sitting`] in this same transaction (so it is running); refused
+/// here when the candidate may no longer sit (withdrawn, absent, misconduct).
 pub fn save_answer(
     tx: &Tx<'_>,
     session: &str,
-    exam_no: &str,
+    sitting: &SittingRow,
     position: usize,
     answer: &str,
     seq: i64,
     now: i64,
 ) -> Result<Saved, Error> {
-    let sitting = running_sitting(tx, session, exam_no, now)?;
+    let exam_no = sitting.exam_no.as_str();
     // Withdrawn, marked absent or found guilty of misconduct during the exam: no more answers.
     let c = tx.candidate(session, exam_no)?.ok_or_else(|| Error::user(format!("考生 {exam_no} 不在名单中")))?;
     if let Some(why) = refusal(tx, session, &c)? {

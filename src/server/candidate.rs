@@ -259,9 +259,12 @@ pub async fn save(
     let saved = state
         .db(move |db| {
             let session = cached.session_id().to_owned();
-            // Over or not yet begun says so before the answer itself is looked at.
-            let sitting = exam_ops::running_sitting(db, &session, &candidate.exam_no, clock::unix_seconds())?;
-            let paper = cached.exam_paper(db, &sitting.paper_id)?;
+            let tx = db.transaction()?;
+            let now = clock::unix_seconds();
+            // Over or not yet begun says so before the answer itself is looked at; read in
+            // the write transaction, so the time-out cannot come between check and save.
+            let sitting = exam_ops::running_sitting(&tx, &session, &candidate.exam_no, now)?;
+            let paper = cached.exam_paper(&tx, &sitting.paper_id)?;
             let answer = exam::canonical_answer(&paper.questions, position, &body.answer).map_err(|e| match e {
                 exam::AnswerRefusal::NoSuchQuestion { questions } => {
                     ApiError::bad_request(format!("没有第 {position} 题：试卷共 {questions} 题，没有保存"))
@@ -270,16 +273,7 @@ pub async fn save(
                     ApiError::bad_request(format!("第 {position} 题的答案「{}」不对：{why}，没有保存", body.answer))
                 }
             })?;
-            let tx = db.transaction()?;
-            let saved = exam_ops::save_answer(
-                &tx,
-                &session,
-                &candidate.exam_no,
-                position,
-                &answer,
-                body.seq,
-                clock::unix_seconds(),
-            )?;
+            let saved = exam_ops::save_answer(&tx, &session, &sitting, position, &answer, body.seq, now)?;
             tx.commit()?;
             Ok(saved)
         })

@@ -45,9 +45,40 @@ fn paper_of<'a>(ws: &Workspace, papers: &'a [Value], exam_no: &str) -> &'a Value
     papers.iter().find(|p| p["id"] == assigned.as_str()).unwrap()
 }
 
-fn open_room(server: &Server, invigilator: &str) {
+/// Opens the one room of a session without a room plan, as its invigilator.
+pub fn open_room(server: &Server, invigilator: &str) {
     let opened = server.post("/api/invigilator/open", Some(invigilator), &json!({ "room": "全部考生" }));
     assert_eq!(opened.status, 200, "{}", opened.body);
+}
+
+/// Records `status` (absent, misconduct) on `exam_no`'s theory part, as the office does.
+pub fn mark_theory(ws: &Workspace, exam_no: &str, status: &str, reason: &str) {
+    ws.ok([
+        "session",
+        "mark",
+        "--session",
+        SESSION,
+        "--exam-no",
+        exam_no,
+        "--part",
+        "theory",
+        "--status",
+        status,
+        "--reason",
+        reason,
+    ]);
+}
+
+/// Reads the candidate's exam until its `state` is `want` or `limit` has passed; the last view.
+fn wait_for_state(server: &Server, cookie: &str, want: &str, limit: Duration, every: Duration) -> Value {
+    let started = Instant::now();
+    loop {
+        let view = server.get("/api/exam", Some(cookie)).json();
+        if view["state"] == want || started.elapsed() > limit {
+            return view;
+        }
+        std::thread::sleep(every);
+    }
 }
 
 fn theory_total(ws: &Workspace, exam_no: &str) -> Value {
@@ -285,13 +316,7 @@ fn when_time_is_up_the_server_hands_the_paper_in_by_itself() {
     open_room(&server, &invigilator);
     assert_eq!(server.put("/api/exam/answers/1", Some(&cookie), &json!({ "answer": "对", "seq": 1 })).status, 200);
     let started = Instant::now();
-    let view = loop {
-        let view = server.get("/api/exam", Some(&cookie)).json();
-        if view["state"] == "submitted" || started.elapsed() > Duration::from_secs(75) {
-            break view;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let view = wait_for_state(&server, &cookie, "submitted", Duration::from_secs(75), Duration::from_millis(500));
     assert_eq!(view["state"], "submitted", "{view}");
     assert_eq!(view["submitted_by"], "timeout");
     assert!(started.elapsed() >= Duration::from_secs(55), "not before the minute is up");
@@ -305,20 +330,7 @@ fn when_time_is_up_the_server_hands_the_paper_in_by_itself() {
     assert_eq!(rooms["rooms"][0]["candidates"][0]["submitted_by"], "timeout");
     assert_eq!(rooms["rooms"][0]["candidates"][1]["submitted_by"], "timeout", "{rooms}");
     assert_eq!(count(&ws, "SELECT COUNT(*) FROM sheets WHERE exam_no = 'E002'"), 0, "no sheet for a no-show");
-    ws.ok([
-        "session",
-        "mark",
-        "--session",
-        SESSION,
-        "--exam-no",
-        "E002",
-        "--part",
-        "theory",
-        "--status",
-        "absent",
-        "--reason",
-        "未到场",
-    ]);
+    mark_theory(&ws, "E002", "absent", "未到场");
 }
 
 #[test]
@@ -333,14 +345,7 @@ fn rooms_open_by_themselves_at_the_scheduled_start() {
     let (child, address) = spawn_serve_with(&ws, SESSION, "127.0.0.1:0", &["--exam-start", &start]);
     let server = Server { child, address };
     let cookie = server.candidate_login("E001", &codes["E001"]);
-    let started = Instant::now();
-    let view = loop {
-        let view = server.get("/api/exam", Some(&cookie)).json();
-        if view["state"] == "answering" || started.elapsed() > Duration::from_secs(10) {
-            break view;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let view = wait_for_state(&server, &cookie, "answering", Duration::from_secs(10), Duration::from_millis(200));
     assert_eq!(view["state"], "answering", "{view}");
     assert_eq!(count(&ws, "SELECT COUNT(*) FROM web_log WHERE action = 'exam-open' AND detail LIKE '%定时开考%'"), 1);
 }
@@ -362,20 +367,7 @@ fn no_shows_misconduct_and_withdrawals_leave_no_sheet_and_no_more_answers() {
     );
     assert_eq!(handed.status, 200, "{}", handed.body);
     assert_eq!(count(&ws, "SELECT COUNT(*) FROM sheets WHERE exam_no = 'E003'"), 0);
-    ws.ok([
-        "session",
-        "mark",
-        "--session",
-        SESSION,
-        "--exam-no",
-        "E003",
-        "--part",
-        "theory",
-        "--status",
-        "absent",
-        "--reason",
-        "未到场",
-    ]);
+    mark_theory(&ws, "E003", "absent", "未到场");
 
     // E001 is caught: the exam ends, nothing is scored, the code no longer logs in.
     let caught = server.post(

@@ -5,15 +5,10 @@
 
 use serde_json::{Value, json};
 
-use crate::exam::{codes, sitting};
-use crate::server::{Server, count};
+use crate::exam::{codes, mark_theory, open_room, sitting};
+use crate::server::count;
 use crate::sessions::{self, SESSION};
 use crate::support::Workspace;
-
-fn open_room(server: &Server, invigilator: &str) {
-    let opened = server.post("/api/invigilator/open", Some(invigilator), &json!({ "room": "全部考生" }));
-    assert_eq!(opened.status, 200, "{}", opened.body);
-}
 
 fn sheets(ws: &Workspace, exam_no: &str) -> i64 {
     count(ws, &format!("SELECT COUNT(*) FROM sheets WHERE exam_no = '{exam_no}' AND current = 1"))
@@ -47,20 +42,7 @@ fn a_candidate_marked_absent_mid_exam_is_stopped_and_not_scored() {
     let (ws, _, codes, server, invigilator) = sitting(2);
     let cookie = server.candidate_login("E001", &codes["E001"]);
     open_room(&server, &invigilator);
-    ws.ok([
-        "session",
-        "mark",
-        "--session",
-        SESSION,
-        "--exam-no",
-        "E001",
-        "--part",
-        "theory",
-        "--status",
-        "absent",
-        "--reason",
-        "未到场",
-    ]);
+    mark_theory(&ws, "E001", "absent", "未到场");
     let put = server.put("/api/exam/answers/1", Some(&cookie), &json!({ "answer": "对", "seq": 1 }));
     assert!(matches!(put.status, 403 | 409), "an absent candidate's answer was taken: {} {}", put.status, put.body);
     server.post("/api/exam/submit", Some(&cookie), &json!({}));
@@ -108,20 +90,7 @@ fn misconduct_marked_by_the_office_stops_the_exam() {
     let (ws, _, codes, server, invigilator) = sitting(2);
     let cookie = server.candidate_login("E001", &codes["E001"]);
     open_room(&server, &invigilator);
-    ws.ok([
-        "session",
-        "mark",
-        "--session",
-        SESSION,
-        "--exam-no",
-        "E001",
-        "--part",
-        "theory",
-        "--status",
-        "misconduct",
-        "--reason",
-        "替考",
-    ]);
+    mark_theory(&ws, "E001", "misconduct", "替考");
     let put = server.put("/api/exam/answers/1", Some(&cookie), &json!({ "answer": "对", "seq": 1 }));
     assert!(matches!(put.status, 403 | 409), "answer after misconduct taken: {} {}", put.status, put.body);
 }
